@@ -1,0 +1,64 @@
+#!/usr/bin/env python
+"""The project's test command (called by `make test` and `.ci/run`).
+
+Runs nbdev's own notebook tester (`nbdev.test.test_nb`, what `nbdev_test` runs) on every notebook,
+plus repository checks, and ends with one line `N passed, N failed`.
+
+    python tools/run_tests.py                    # all notebooks, skipping cells flagged slow/cuda
+    python tools/run_tests.py --flags slow       # also run cells flagged slow
+    python tools/run_tests.py --only 02_bitmaps  # notebooks whose path contains this text
+"""
+import argparse, os, subprocess, sys, time
+from pathlib import Path
+
+root = Path(__file__).resolve().parent.parent
+
+def check_export():
+    "`nbdev_export` must leave `quickdraw_nb/` unchanged: the library matches the notebooks."
+    subprocess.run([sys.executable, '-c', 'from nbdev.doclinks import nbdev_export; nbdev_export.__wrapped__()'],
+                   cwd=root, check=True)
+    if not (root/'.git').exists(): return True, 'not a git checkout: skipped'
+    out = subprocess.run(['git', 'status', '--porcelain', '--', 'quickdraw_nb'], cwd=root,
+                         capture_output=True, text=True).stdout.strip()
+    return (not out), (f'nbdev_export changed:\n{out}' if out else 'library matches notebooks')
+
+def check_readme():
+    "README.md must be what `tools/make_readme.py` makes of nbs/index.ipynb."
+    r = subprocess.run([sys.executable, str(root/'tools'/'make_readme.py'), '--check'], cwd=root, capture_output=True, text=True)
+    return r.returncode == 0, (r.stdout + r.stderr).strip()
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--flags', default='', help='space-separated test flags to run (e.g. "slow")')
+    ap.add_argument('--only', default='', help='run only notebooks whose path contains this text')
+    ap.add_argument('--n_workers', type=int, default=min(2, os.cpu_count() or 1))
+    args = ap.parse_args()
+    os.chdir(root)
+    # one BLAS/OpenMP thread per worker so parallel notebooks don't oversubscribe the cores
+    if args.n_workers > 1: os.environ.setdefault('OMP_NUM_THREADS', str(max(1, (os.cpu_count() or 1)//args.n_workers)))
+    from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    from fastcore.parallel import parallel
+    from nbdev.test import test_nb
+    cfg = get_config()
+    results = []
+    t0 = time.time()
+    ok, msg = check_export()
+    print(f"{'PASS' if ok else 'FAIL'}  [check] nbdev_export: {msg}", flush=True)
+    results.append(ok)
+    ok, msg = check_readme()
+    print(f"{'PASS' if ok else 'FAIL'}  [check] README: {msg}", flush=True)
+    results.append(ok)
+    files = sorted(Path(f) for f in nbglob(cfg.nbs_path, as_path=True) if args.only in str(f))
+    skip, force = cfg.tst_flags.split(), args.flags.split()
+    print(f'testing {len(files)} notebooks with {args.n_workers} workers, skipping cells flagged {sorted(set(skip)-set(force))}', flush=True)
+    res = parallel(test_nb, files, skip_flags=skip, force_flags=force, basepath=root, n_workers=args.n_workers, pause=0.01)
+    for f, (ok, secs) in zip(files, res):
+        print(f"{'PASS' if ok else 'FAIL'}  {f.relative_to(root)}  ({secs:.0f}s)", flush=True)
+        results.append(ok)
+    npass = sum(map(bool, results)); nfail = len(results) - npass
+    print(f'total time {time.time()-t0:.0f}s')
+    print(f'{npass} passed, {nfail} failed', flush=True)
+    sys.exit(1 if nfail else 0)
+
+if __name__ == '__main__': main()
