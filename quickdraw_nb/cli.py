@@ -48,7 +48,7 @@ def train_bitmaps(data=None,  # folder of <category>.npy files (default: `defaul
     "Train `arch` on Quick, Draw! bitmaps, evaluate on a stratified validation split, write results to `out`."
     t0 = time.perf_counter()
     set_seed(seed)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
     folder = Path(data) if data else default_bitmap_folder(cats, download=download, url=url)
     bm = load_bitmaps(folder, cats=cats, max_per_cat=max_per_cat, seed=seed)
     print(f"data: {folder} -> {bm}")
@@ -66,8 +66,8 @@ def train_bitmaps(data=None,  # folder of <category>.npy files (default: `defaul
         print(f"lr_find suggests {lr:.2e}")
     tp = Throughput()
     t_fit = time.perf_counter()
-    if pretrained: learn.fine_tune(epochs, lr, cbs=[tp, CSVLogger(out/'history.csv')])
-    else: learn.fit_one_cycle(epochs, lr, cbs=[tp, CSVLogger(out/'history.csv')])
+    if pretrained: learn.fine_tune(epochs, lr, cbs=[tp, CSVLogger('history.csv')])
+    else: learn.fit_one_cycle(epochs, lr, cbs=[tp, CSVLogger('history.csv')])
     fit_s = time.perf_counter() - t_fit
     ev = evaluate(learn)
     extra = dict(arch=arch, pretrained=pretrained, epochs=epochs, lr=lr, bs=bs, input_size=list(dls.one_batch()[0].shape[-2:]),
