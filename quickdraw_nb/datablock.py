@@ -9,7 +9,7 @@ __all__ = ['ArrayImage', 'IndexedDL', 'ArrayImageBlock', 'ResizeBatch', 'sketch_
 # %% ../nbs/05_datablock.ipynb #86f1c12b
 from .core import DataError
 import numpy as np, torch, torch.nn.functional as F
-from fastcore.basics import store_attr, first
+from fastcore.basics import store_attr
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.block import DataBlock, TransformBlock, CategoryBlock
 from fastai.data.transforms import IntToFloatTensor, IndexSplitter, Normalize, ToTensor
@@ -126,8 +126,8 @@ def bitmap_datablock(bm:Bitmaps,
                      normalize:bool=True,  # normalize with the training images' mean and std
                      extra_batch_tfms:list|None=None) -> DataBlock:
     "A fastai `DataBlock` over `bm` whose batches are built by indexing `bm.images`."
-    train_idx, valid = stratified_split(bm.labels, valid_pct, seed) if valid_idx is None else (None, np.asarray(valid_idx))
-    if train_idx is None: train_idx = np.setdiff1d(np.arange(len(bm)), valid)
+    if valid_idx is None: train_idx, valid = stratified_split(bm.labels, valid_pct, seed)
+    else: valid = np.asarray(valid_idx); train_idx = np.setdiff1d(np.arange(len(bm)), valid)
     tfms = [ResizeBatch(size)] if size else []
     if aug: tfms += sketch_augment()
     if normalize: tfms.append(Normalize.from_stats(*image_stats(bm.images, train_idx)))

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Authoring aid: write notebooks as plain "percent" scripts, convert both ways, execute in place.
 
-    python tools/nbpercent.py tonb  src.py  nbs/00_core.ipynb   # percent script -> notebook
-    python tools/nbpercent.py topy  nbs/00_core.ipynb [out.py]   # notebook -> percent script
-    python tools/nbpercent.py run   nbs/00_core.ipynb ...       # execute, keep outputs, nbdev_clean
+    .venv/bin/python tools/nbpercent.py tonb  src.py  nbs/00_core.ipynb   # percent script -> notebook
+    .venv/bin/python tools/nbpercent.py topy  nbs/00_core.ipynb [out.py]   # notebook -> percent script
+    .venv/bin/python tools/nbpercent.py run   nbs/00_core.ipynb ...       # execute, keep outputs, nbdev_clean
 
 Percent format: a line `# %%` starts a code cell, `# %% [markdown]` a markdown cell whose
 lines are plain markdown (not commented). Cell ids are derived from the notebook name and
@@ -48,7 +48,11 @@ def nb_to_percent(nb:dict) -> str:
     return '\n'.join(out)
 
 def _write_nb(nb, dest):
-    Path(dest).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    "Write as Jupyter does (nbformat: sorted keys, sources as lists of lines), then `nbdev_clean` it."
+    import nbformat
+    from nbdev.clean import nbdev_clean
+    nbformat.write(nbformat.from_dict(nb), str(dest))
+    nbdev_clean(str(dest))
 
 def _skip_cell(cell) -> bool:
     "Skip `#| eval: false` cells, and `cuda` cells when there is no GPU."
