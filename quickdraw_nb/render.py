@@ -14,33 +14,44 @@ from pathlib import Path
 import numpy as np, numba
 
 # %% ../nbs/04_render.ipynb #d8d11f85
-def _drawing_points(d:Drawing, center:bool) -> np.ndarray:
-    "(n, 4) float32 points x, y, t, stroke of one drawing, fitted into the 0-255 canvas."
-    xy = np.concatenate([s[:2].T for s in d.strokes]).astype(np.float32)
-    stroke = np.concatenate([np.full(s.shape[1], k, np.float32) for k, s in enumerate(d.strokes)])
-    if d.fmt == 'raw':
-        xy = xy - xy.min(0)
-        extent = xy.max()
-        if extent > 0: xy *= 255. / extent
-    if d.has_time:
-        t = np.concatenate([s[2] for s in d.strokes]).astype(np.float32)
-        t -= t.min()
-    else:
-        step = np.hypot(*np.diff(xy, axis=0).T)
-        step[np.diff(stroke) != 0] = 0  # pen up: no ink
-        t = np.concatenate([[0.], np.cumsum(step)]).astype(np.float32)
-    t = t / t.max() if t.max() > 0 else np.zeros_like(t)
-    if center: xy += (256. - (xy.min(0) + xy.max(0))) / 2
-    return np.column_stack([xy, t, stroke]).astype(np.float32)
-
 def flatten_drawings(drawings,  # `Drawing`s, simplified or raw
                      center:bool=True  # centre each drawing in the 256-unit canvas, as the official bitmaps
                     ) -> tuple[np.ndarray, np.ndarray]:
     "`(points, offsets)`: all drawings' points (n, 4) [x, y, t, stroke] and where each drawing starts (len+1)."
-    parts = [_drawing_points(d, center) for d in drawings]
-    if not parts: return np.zeros((0, 4), np.float32), np.zeros(1, np.int64)
-    offsets = np.concatenate([[0], np.cumsum([len(p) for p in parts])]).astype(np.int64)
-    return np.concatenate(parts), offsets
+    drawings = list(drawings)
+    if not drawings: return np.zeros((0, 4), np.float32), np.zeros(1, np.int64)
+    strokes = [s for d in drawings for s in d.strokes]
+    n_strokes = np.array([len(d.strokes) for d in drawings])
+    lens = np.array([s.shape[1] for s in strokes], dtype=np.int64)
+    per_drawing = np.add.reduceat(lens, np.concatenate([[0], np.cumsum(n_strokes)[:-1]])) if len(strokes) else np.zeros(len(drawings), np.int64)
+    if (n_strokes == 0).any() or (per_drawing == 0).any():
+        raise DataError(f"drawing {int(np.flatnonzero((n_strokes == 0) | (per_drawing == 0))[0])} has no points")
+    offsets = np.concatenate([[0], np.cumsum(per_drawing)]).astype(np.int64)
+    starts, B = offsets[:-1], len(drawings)
+    xy = np.concatenate([s[:2] for s in strokes], axis=1).T.astype(np.float32)
+    first_stroke = np.concatenate([[0], np.cumsum(n_strokes)[:-1]])
+    stroke = np.repeat(np.arange(len(strokes)) - np.repeat(first_stroke, n_strokes), lens).astype(np.float32)
+    owner = np.repeat(np.arange(B), per_drawing)
+    raw = np.array([d.fmt == 'raw' for d in drawings])
+    if raw.any():  # fit raw drawings into the canvas: aligned to 0, largest side 255
+        lo = np.minimum.reduceat(xy, starts)
+        ext = (np.maximum.reduceat(xy, starts) - lo).max(1)
+        scale = np.where(raw & (ext > 0), 255. / np.where(ext > 0, ext, 1), 1.).astype(np.float32)
+        xy = np.where(raw[owner, None], (xy - lo[owner]) * scale[owner, None], xy)
+    timed = np.array([d.has_time for d in drawings])
+    stroke_first_point = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    step = np.zeros(len(xy), np.float32)
+    step[1:] = np.hypot(*np.diff(xy, axis=0).T)
+    step[stroke_first_point] = 0  # pen up: no ink between strokes
+    t = np.cumsum(step, dtype=np.float64)
+    if timed.any():
+        real = np.concatenate([s[2] if s.shape[0] == 3 else np.zeros(s.shape[1], np.float32) for s in strokes]).astype(np.float64)
+        t = np.where(timed[owner], real, t)
+    t = t - np.minimum.reduceat(t, starts)[owner]
+    top = np.maximum.reduceat(t, starts)
+    t = np.where(top[owner] > 0, t / np.where(top > 0, top, 1)[owner], 0.)
+    if center: xy = xy + ((256. - (np.minimum.reduceat(xy, starts) + np.maximum.reduceat(xy, starts))) / 2)[owner]
+    return np.column_stack([xy, t, stroke]).astype(np.float32), offsets
 
 def pad_rows(points:np.ndarray, offsets:np.ndarray, rows) -> np.ndarray:
     "Drawings `rows` of a flattened set as one padded (B, P, 4) float32 array (padding has stroke -1)."
@@ -65,10 +76,10 @@ _jit = numba.njit(cache='__file__' in globals(), nogil=True)
 _jit_fast = numba.njit(cache='__file__' in globals(), nogil=True, fastmath=True)
 
 @_jit_fast
-def _raster_kernel(px, py, sid, vals, r, ss, out):
-    "Draw strokes (subpixel coordinates `px`, `py`, stroke ids `sid`, values `vals`) into `out` (B, 1+V, H, W)."
-    B, P = px.shape
-    V = vals.shape[2]
+def _raster_kernel(px, py, sid, vals, offsets, r, ss, out):
+    "Draw drawing b = points offsets[b]:offsets[b+1] (subpixel `px`, `py`, stroke ids `sid`, values `vals`) into `out[b]`."
+    B = len(offsets) - 1
+    V = vals.shape[1]
     H, W = out.shape[2], out.shape[3]
     SH, SW = H*ss, W*ss
     dist2 = np.empty((SH, SW), np.float32)
@@ -83,17 +94,18 @@ def _raster_kernel(px, py, sid, vals, r, ss, out):
     inv = 1.0/(ss*ss)
     for b in range(B):
         dy0 = H; dy1 = 0; dx0 = W; dx1 = 0
-        p = 0
-        while p < P:
-            s = sid[b, p]
+        p = offsets[b]
+        end = offsets[b + 1]
+        while p < end:
+            s = sid[p]
             if s < 0:
                 p += 1
                 continue
             q = p + 1
-            while q < P and sid[b, q] == s: q += 1
-            x0 = px[b, p]; x1 = x0; y0 = py[b, p]; y1 = y0
+            while q < end and sid[q] == s: q += 1
+            x0 = px[p]; x1 = x0; y0 = py[p]; y1 = y0
             for i in range(p+1, q):
-                x0 = min(x0, px[b, i]); x1 = max(x1, px[b, i]); y0 = min(y0, py[b, i]); y1 = max(y1, py[b, i])
+                x0 = min(x0, px[i]); x1 = max(x1, px[i]); y0 = min(y0, py[i]); y1 = max(y1, py[i])
             by0 = max(int(math.floor(y0 - reach)), 0) // ss * ss
             by1 = min((min(int(math.ceil(y1 + reach)), SH) + ss - 1) // ss * ss, SH)
             bx0 = max(int(math.floor(x0 - reach)), 0) // ss * ss
@@ -107,7 +119,7 @@ def _raster_kernel(px, py, sid, vals, r, ss, out):
             for k in range(nseg):
                 i = p + k
                 j = min(i + 1, q - 1)
-                ax = px[b, i]; ay = py[b, i]; dx = px[b, j] - ax; dy = py[b, j] - ay
+                ax = px[i]; ay = py[i]; dx = px[j] - ax; dy = py[j] - ay
                 L2 = dx*dx + dy*dy
                 iL2 = 1.0/L2 if L2 > 0 else 0.0
                 ylo = max(int(math.floor(min(ay, ay+dy) - reach)), by0)
@@ -143,7 +155,7 @@ def _raster_kernel(px, py, sid, vals, r, ss, out):
                             d2 = ex*ex + ey*ey
                             if d2 < dist2[yy, xx]:
                                 dist2[yy, xx] = d2
-                                for v in range(V): sval[v, yy, xx] = vals[b, i, v] + t*(vals[b, j, v] - vals[b, i, v])
+                                for v in range(V): sval[v, yy, xx] = vals[i, v] + t*(vals[j, v] - vals[i, v])
             for Y in range(by0//ss, by1//ss):
                 xl = SW; xh = 0
                 for sy in range(ss):
@@ -203,32 +215,42 @@ def check_channels(channels) -> tuple:
         raise ValueError(f"channels must start with 'ink' and may add 'order' and 'time' (no repeats), got {channels}")
     return channels
 
-def rasterize(pts:np.ndarray,  # packed drawings (B, P, 4) [x, y, t, stroke], canvas units
+def rasterize(pts:np.ndarray,  # packed drawings (B, P, 4) [x, y, t, stroke] in canvas units, or flat points (n, 4) with `offsets`
               size:int=28,  # output height and width in pixels
               line_width:float=16.,  # in canvas units (the canvas is 256 wide)
               padding:float=16.,  # empty margin on each side, in canvas units
               channels=('ink',),  # 'ink', optionally followed by 'order' and/or 'time'
               supersample:int|None=None,  # sub-pixels per pixel side; None: 2 below 64 px, else 1
+              offsets:np.ndarray|None=None  # with flat `pts` (n, 4): where each drawing starts (B+1), see `flatten_drawings`
              ) -> np.ndarray:
-    "Anti-aliased uint8 images (B, C, size, size) of the packed drawings `pts`."
+    "Anti-aliased uint8 images (B, C, size, size) of the drawings `pts` (padded, or flat with `offsets`)."
     channels, ss = check_channels(channels), _supersample(size, supersample)
     pts = np.asarray(pts, dtype=np.float32)
-    if pts.ndim != 3 or pts.shape[-1] != 4: raise DataError(f"packed drawings must have shape (B, P, 4), got {pts.shape}")
+    if offsets is None:
+        if pts.ndim != 3 or pts.shape[-1] != 4: raise DataError(f"packed drawings must have shape (B, P, 4), got {pts.shape}")
+        B, P = pts.shape[:2]
+        offsets, pts = np.arange(B + 1, dtype=np.int64) * P, pts.reshape(B * P, 4)
+    else:
+        offsets = np.asarray(offsets, dtype=np.int64)
+        if pts.ndim != 2 or pts.shape[-1] != 4 or offsets[-1] != len(pts):
+            raise DataError(f"flat points must have shape (n, 4) with offsets ending at n, got {pts.shape} and {offsets[-1]}")
     if not np.isfinite(pts).all(): raise DataError("packed drawings hold NaN or infinite coordinates")
     if line_width <= 0 or padding < 0: raise ValueError(f"line_width must be > 0 and padding >= 0, got {line_width}, {padding}")
     scale = size / (256. + 2*padding + line_width) * ss
     shift = padding + line_width/2
-    px = np.ascontiguousarray((pts[..., 0] + shift) * scale, dtype=np.float32)
-    py = np.ascontiguousarray((pts[..., 1] + shift) * scale, dtype=np.float32)
-    sid = np.ascontiguousarray(pts[..., 3], dtype=np.int32)
-    vals = np.zeros(pts.shape[:2] + (len(channels) - 1,), np.float32)
+    px = np.ascontiguousarray((pts[:, 0] + shift) * scale, dtype=np.float32)
+    py = np.ascontiguousarray((pts[:, 1] + shift) * scale, dtype=np.float32)
+    sid = np.ascontiguousarray(pts[:, 3], dtype=np.int32)
+    vals = np.zeros((len(pts), len(channels) - 1), np.float32)
     for k, c in enumerate(channels[1:]):
         if c == 'order':
-            last = np.maximum(sid.max(1, keepdims=True), 1) if sid.size else 1
-            vals[..., k] = 1 - 0.75 * np.clip(sid, 0, None) / last
-        else: vals[..., k] = 1 - 0.75 * np.clip(pts[..., 2], 0, 1)
-    out = np.zeros((len(pts), len(channels), size, size), np.uint8)
-    return _raster_kernel(px, py, sid, vals, np.float32(line_width * scale / 2), ss, out)
+            counts = np.diff(offsets)
+            last = np.maximum.reduceat(sid, offsets[:-1][counts > 0]) if len(pts) else np.zeros(0)
+            last_per_point = np.repeat(np.maximum(last, 1), counts[counts > 0])
+            vals[:, k] = 1 - 0.75 * np.clip(sid, 0, None) / last_per_point
+        else: vals[:, k] = 1 - 0.75 * np.clip(pts[:, 2], 0, 1)
+    out = np.zeros((len(offsets) - 1, len(channels), size, size), np.uint8)
+    return _raster_kernel(px, py, sid, vals, offsets, np.float32(line_width * scale / 2), ss, out)
 
 def render(drawings,  # a `Drawing` or a list of them
            size:int=28, line_width:float=16., padding:float=16., channels=('ink',), supersample:int|None=None,
@@ -236,7 +258,8 @@ def render(drawings,  # a `Drawing` or a list of them
           ) -> np.ndarray:
     "uint8 images of `drawings`: (B, C, size, size) for a list, (C, size, size) for one drawing."
     one = isinstance(drawings, Drawing)
-    imgs = rasterize(pack_drawings([drawings] if one else list(drawings), center), size, line_width, padding, channels, supersample)
+    points, offsets = flatten_drawings([drawings] if one else list(drawings), center)
+    imgs = rasterize(points, size, line_width, padding, channels, supersample, offsets)
     return imgs[0] if one else imgs
 
 # %% ../nbs/04_render.ipynb #4da537e8
@@ -316,7 +339,7 @@ def stroke_cache(source,  # a folder of stroke files (one per category), or a li
             def flush():
                 nonlocal n
                 if not batch: return
-                f.write(rasterize(pack_drawings(batch), size, line_width, padding, channels, supersample).tobytes())
+                f.write(render(batch, size, line_width, padding, channels, supersample).tobytes())
                 n += len(batch); labels.extend(batch_labels); batch.clear(); batch_labels.clear()
             for i, (c, p) in enumerate(files.items()):
                 for d in read_drawings(p, recognized=recognized, countries=countries, max_per_cat=max_per_cat, on_error=on_error, stats=stats):
