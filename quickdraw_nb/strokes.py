@@ -11,10 +11,10 @@ __all__ = ['KAGGLE_COLUMNS', 'STROKE_SUFFIXES', 'STROKE_FORMATS', 'Drawing', 'pa
 # %% ../nbs/03_strokes.ipynb #30be7533
 from .core import DataError, QD_CATEGORIES, check_categories, parse_categories, data_dir
 from .download import download_quickdraw
-import csv, gzip, io, json, math, os, struct, sys
+import csv, gzip, itertools, json, math, os, struct
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
