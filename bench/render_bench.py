@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Rasterizer speed: quickdraw_nb.render (compiled, anti-aliased) against a straightforward PIL renderer that draws
 each segment with ImageDraw.line plus a round dot at every point (same geometry: centred, 16-unit lines, 16-unit
-padding; PIL lines are not anti-aliased). Same real drawings (the shared simplified strokes), one process, one
-thread, measured in one run with the two renderers alternating, at 28, 64 and 128 px. Both start from `Drawing`
+padding; PIL lines are not anti-aliased), and against the same PIL renderer anti-aliased the usual way (drawn at
+4x the size, then box-downsampled). Same real drawings (the shared simplified strokes), one process, one thread,
+CPU time, measured in one run with the renderers alternating, at 28, 64 and 128 px. All start from `Drawing`
 objects, so our packing is included in our time. Also prints how far each is from the official 28x28 bitmaps.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/render_bench.py [--n 2000] [--repeats 5]
@@ -29,6 +30,11 @@ def pil_render(d, size, line_width=16., padding=16.):
         for x, y in q: draw.ellipse([x - r, y - r, x + r, y + r], fill=255)
     return np.asarray(img)
 
+def pil_render_aa(d, size, factor=4):
+    "The anti-aliased baseline: `pil_render` at `factor` times the size, box-downsampled."
+    big = Image.fromarray(pil_render(d, size*factor))
+    return np.asarray(big.resize((size, size), Image.BOX))
+
 def rate(fn, n):
     t0 = time.process_time(); fn(); return n / (time.process_time() - t0)
 
@@ -41,23 +47,26 @@ def main():
     drawings = [d for c in sorted(QD_CATEGORIES) for d in read_ndjson(folder/f'{c}.ndjson')][:args.n]
     render(drawings[:4], 28); render(drawings[:4], 64)  # compile / warm up
     print(f"{len(drawings)} real drawings ({np.mean([d.n_points for d in drawings]):.0f} points, "
-          f"{np.mean([d.n_strokes for d in drawings]):.1f} strokes on average), 1 thread, CPU time per renderer, "
+          f"{np.mean([d.n_strokes for d in drawings]):.1f} strokes on average), drawings/s on 1 thread (CPU time), "
           f"median of {args.repeats} alternating runs")
     for size in (28, 64, 128):
-        ours, base = [], []
+        ours, base, base_aa = [], [], []
         for _ in range(args.repeats):
             ours.append(rate(lambda: render(drawings, size), len(drawings)))
             base.append(rate(lambda: [pil_render(d, size) for d in drawings], len(drawings)))
-        o, b = statistics.median(ours), statistics.median(base)
-        print(f"  {size:3d} px: quickdraw_nb {o:9,.0f} drawings/s   PIL per segment {b:8,.0f} drawings/s   ratio {o/b:5.1f}x")
-    # fidelity of both against the official bitmaps (pairs found by best match, see nbs/04_render)
+            base_aa.append(rate(lambda: [pil_render_aa(d, size) for d in drawings], len(drawings)))
+        o, b, a = statistics.median(ours), statistics.median(base), statistics.median(base_aa)
+        print(f"  {size:3d} px: quickdraw_nb {o:8,.0f}/s | PIL per segment {b:7,.0f}/s, ratio {o/b:4.1f}x | "
+              f"PIL 4x supersampled {a:7,.0f}/s, ratio {o/a:5.1f}x")
+    # fidelity against the official bitmaps (pairs found by best match, see nbs/04_render)
     bitmaps = shared_data('quickdraw/bitmap')
-    mads = {'quickdraw_nb': [], 'PIL per segment': []}
+    mads = {'quickdraw_nb': [], 'PIL per segment': [], 'PIL 4x supersampled': []}
     for c in BITMAP15:
         ds = list(read_ndjson(folder/f'{c}.ndjson')); bm = np.load(bitmaps/f'{c}.npy')
         _, mad, ok = match_bitmaps(render(ds, 28)[:, 0], bm); mads['quickdraw_nb'].append(mad[ok])
         _, mad, ok = match_bitmaps(np.stack([pil_render(d, 28) for d in ds]), bm); mads['PIL per segment'].append(mad[ok])
+        _, mad, ok = match_bitmaps(np.stack([pil_render_aa(d, 28) for d in ds]), bm); mads['PIL 4x supersampled'].append(mad[ok])
     for k, v in mads.items():
-        v = np.concatenate(v); print(f"  28 px fidelity, {k:16s}: mean |difference| to the official bitmap {v.mean():5.2f} / 255 over {len(v)} matched drawings")
+        v = np.concatenate(v); print(f"  28 px fidelity, {k:19s}: mean |difference| to the official bitmap {v.mean():5.2f} / 255 over {len(v)} matched drawings")
 
 if __name__ == '__main__': main()

@@ -90,6 +90,7 @@ def _raster_kernel(px, py, sid, vals, offsets, r, ss, out):
     crow = np.zeros(W, np.float32)
     cs = np.zeros(SW, np.float32)
     reach = r + 0.5
+    half, zero, one = np.float32(0.5), np.float32(0.0), np.float32(1.0)
     reach2 = reach*reach
     inv = 1.0/(ss*ss)
     for b in range(B):
@@ -121,7 +122,7 @@ def _raster_kernel(px, py, sid, vals, offsets, r, ss, out):
                 j = min(i + 1, q - 1)
                 ax = px[i]; ay = py[i]; dx = px[j] - ax; dy = py[j] - ay
                 L2 = dx*dx + dy*dy
-                iL2 = 1.0/L2 if L2 > 0 else 0.0
+                iL2 = one/L2 if L2 > 0 else zero
                 ylo = max(int(math.floor(min(ay, ay+dy) - reach)), by0)
                 yhi = min(int(math.ceil(max(ay, ay+dy) + reach)), by1)
                 for yy in range(ylo, yhi):
@@ -139,12 +140,12 @@ def _raster_kernel(px, py, sid, vals, offsets, r, ss, out):
                     if xlo >= xhi: continue
                     if xlo < lo[yy]: lo[yy] = xlo
                     if xhi > hi[yy]: hi[yy] = xhi
-                    ey0 = cy - ay
-                    if V == 0:
+                    ey0 = np.float32(cy) - ay
+                    if V == 0:  # float32 and no branches: the compiler vectorises this loop
                         row = dist2[yy]
                         for xx in range(xlo, xhi):
-                            ex0 = xx + 0.5 - ax
-                            t = min(max((ex0*dx + ey0*dy)*iL2, 0.0), 1.0)
+                            ex0 = np.float32(xx) + half - ax
+                            t = min(max((ex0*dx + ey0*dy)*iL2, zero), one)
                             ex = ex0 - t*dx; ey = ey0 - t*dy
                             row[xx] = min(row[xx], ex*ex + ey*ey)
                     else:
@@ -169,8 +170,8 @@ def _raster_kernel(px, py, sid, vals, offsets, r, ss, out):
                     for sy in range(ss):
                         drow = dist2[Y*ss + sy]
                         for xx in range(X0*ss, X1*ss):
-                            d = math.sqrt(drow[xx])
-                            cs[xx] = max(min(d + 0.5, r) - max(d - 0.5, -r), 0.0)
+                            d = np.sqrt(drow[xx])
+                            cs[xx] = max(min(d + half, r) - max(d - half, -r), zero)
                         for X in range(X0, X1):
                             for sx in range(ss): crow[X] += cs[X*ss + sx]
                     for X in range(X0, X1):
