@@ -18,7 +18,7 @@ import numpy as np, torch
 from fastai.data.core import DataLoaders
 from fastai.data.block import DataBlock, TransformBlock, CategoryBlock
 from fastai.data.transforms import IntToFloatTensor, IndexSplitter, Normalize
-from fastai.torch_core import TensorBase, TensorImage, TensorImageBW
+from fastai.torch_core import TensorBase, TensorImage, TensorImageBW, show_image
 from fastai.vision.core import *  # show_batch for TensorImage
 from fasttransform import Transform
 
@@ -69,6 +69,10 @@ def load_strokes(source,  # a folder of stroke files (one per category) or a lis
 # %% ../nbs/06_strokeblock.ipynb #191a5aab
 class TensorStrokes(TensorBase):
     "Packed strokes: (B, P, 4) or one drawing (P, 4) of x, y, t, stroke (stroke -1: padding)."
+    def show(self, ctx=None, size:int=64, **kwargs):
+        "Show the (first) drawing rendered at `size` px, e.g. in the galleries of `quickdraw_nb.evaluate`."
+        pts = self.as_subclass(torch.Tensor).detach().cpu().float().numpy()
+        return show_image(rasterize(pts[None] if pts.ndim == 2 else pts[:1], size)[0, 0], ctx=ctx, cmap='Greys', **kwargs)
 
 class AugmentStrokes(Transform):
     "Random affine maps, flips, stroke dropout and jitter of a batch of `TensorStrokes`, on the training set."
