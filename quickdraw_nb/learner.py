@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['create_timm_model', 'timm_splitter', 'resolve_precision', 'timm_learner', 'suggest_lr', 'Throughput', 'save_model',
-           'load_model']
+           'check_model_meta', 'load_model']
 
 # %% ../nbs/20_learner.ipynb #8a8ea016
 from .core import DataError
@@ -170,7 +170,9 @@ def save_model(learn:Learner, path,  # folder to write `model.safetensors` and `
     if clash := set(extra or {}) & (set(meta) | {'weights_sha256'}): raise ValueError(f"extra fields would overwrite {sorted(clash)}")
     return _write_model_files(state, {**meta, **(extra or {})}, Path(path))
 
-def _check_meta(meta, where) -> dict:
+def check_model_meta(meta,  # a model description, as read from `model.json`
+                     where='model.json'  # named in error messages
+                    ) -> dict:
     "`meta` if it can describe a model, else `DataError` naming the field that cannot."
     if not isinstance(meta, dict): raise DataError(f"{where}: expected a JSON object, got {type(meta).__name__}")
     fmt = meta.get('format')
@@ -207,7 +209,7 @@ def load_model(path,  # folder holding `model.safetensors` and `model.json`
         if not p.exists(): raise FileNotFoundError(f"{p} not found: expected a folder written by save_model")
     try: meta = json.loads(jpath.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{jpath}: not valid JSON ({e})") from e
-    _check_meta(meta, jpath)
+    check_model_meta(meta, jpath)
     digest = _sha256(wpath)
     if digest != meta['weights_sha256']:
         raise DataError(f"{wpath}: checksum {digest[:12]}... does not match model.json ({meta['weights_sha256'][:12]}...): the weights were modified or belong to another model")
