@@ -120,6 +120,7 @@ def _restore_history(learn, h:dict):
     rec.lrs, rec.losses, rec.iters = list(h['lrs']), list(h['losses'].unbind()), list(h['iters'])
     rec.values = [list(v) for v in h['values']]
     rec.smooth_loss.val, rec.smooth_loss.count = h['smooth_val'], h['smooth_count']
+    rec.hps = {k: list(v) for k, v in h['hps'].items()}
     for cb in learn.cbs:
         if isinstance(cb, ParamScheduler): cb.hps = {k: list(v) for k, v in h['hps'].items()}
 
@@ -130,6 +131,8 @@ class Checkpoint(Callback):
                  every_n_batches:int|None=None,  # also write every this many training batches
                  run:dict|None=None,  # settings of the run, stored and compared on resume
                  resume:dict|None=None):  # a checkpoint from `load_state` to continue from
+        if every_n_batches is not None and (isinstance(every_n_batches, bool) or not isinstance(every_n_batches, int) or every_n_batches < 1):
+            raise ValueError(f"every_n_batches must be a positive integer or None, got {every_n_batches!r}")
         store_attr('every_n_batches,run,resume')
         self.path, self.n_written = Path(path), 0
 
@@ -195,12 +198,12 @@ def _load_training_state(learn, state:dict, path:Path):
     except AssertionError as e: raise DataError(f"{path}: the optimizer state does not fit this model's parameter groups") from e
 
 def fit_one_cycle_resumable(learn:Learner, n_epoch:int, lr_max=None,
-                            path='checkpoint.safetensors',  # checkpoint file: written during training, resumed from if present
+                            path=None,  # checkpoint file, written during training and resumed from if present (default: models/checkpoint.safetensors under learn.path)
                             every_n_batches:int|None=None,  # also checkpoint every this many batches
                             resume:bool=True,  # continue from `path` if it exists (False: start over, overwriting it)
                             cbs=None, div:float=25., div_final:float=1e5, pct_start:float=0.25, wd=None, moms=None) -> tuple[int, int]:
     "`learn.fit_one_cycle(n_epoch, lr_max, ...)` with checkpoints; continues a run interrupted earlier. Returns the (epoch, batch) it started from."
-    path = Path(path)
+    path = Path(path) if path is not None else Path(learn.path)/learn.model_dir/'checkpoint.safetensors'
     model = getattr(learn.model, 'module', learn.model)
     run = dict(arch=getattr(learn, 'arch', type(model).__name__), n_epoch=n_epoch, lr_max=_plain(lr_max), div=div, div_final=div_final,
                pct_start=pct_start, wd=_plain(wd), moms=_plain(moms), n_iter=len(learn.dls.train), bs=learn.dls.train.bs)
