@@ -115,7 +115,7 @@ class Predictor:
         top = self.probs(images).topk(k, dim=1)
         return [[(self.vocab[j], p) for j, p in zip(idx, ps)] for idx, ps in zip(top.indices.tolist(), top.values.tolist())]
 
-# %% ../nbs/40_inference.ipynb #b96367ea
+# %% ../nbs/40_inference.ipynb #c59275c1
 _ONNX_META_KEY = 'quickdraw_nb.model'
 
 def export_onnx(predictor:Predictor,
@@ -142,7 +142,7 @@ def export_onnx(predictor:Predictor,
     finally: tmp.unlink(missing_ok=True)
     return path
 
-# %% ../nbs/40_inference.ipynb #c59275c1
+# %% ../nbs/40_inference.ipynb #3b84fc6e
 class OnnxPredictor(Predictor):
     "A `Predictor` running an ONNX file from `export_onnx` in onnxruntime (CPU)."
     def __init__(self, path,  # an ONNX file written by `export_onnx`
