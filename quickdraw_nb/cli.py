@@ -16,7 +16,7 @@ from fastai.callback.progress import CSVLogger
 from .bitmaps import load_bitmaps, bitmap_folder
 from .datablock import bitmap_dataloaders
 from .learner import timm_learner, save_model, Throughput, suggest_lr
-from .evaluate import evaluate, write_results
+from .evaluate import evaluate, write_report
 
 # %% ../nbs/50_cli.ipynb #c89b0ca3
 def default_bitmap_folder(cats=None, download:bool=True, url:str|None=None) -> Path:
@@ -75,7 +75,7 @@ def train_bitmaps(data=None,  # folder of <category>.npy files (default: `defaul
                  seed=seed, device=_device_name(), train_images_per_s=round(tp.items_per_s, 1), fit_seconds=round(fit_s, 1))
     save_model(learn, out/'model', extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3']))
     extra['wall_seconds'] = round(time.perf_counter() - t0, 1)
-    write_results(ev, out, extra=extra)
+    write_report(ev, out, extra=extra, title=f"{arch} on {len(bm.vocab)} Quick, Draw! categories")
     m = ev['metrics']
     print(f"top-1 {m['top1']:.4f}  top-3 {m['top3']:.4f}  MAP@3 {m['map3']:.4f} on {m['n_items']} validation drawings; "
           f"{tp.items_per_s:.0f} training images/s; wall time {extra['wall_seconds']:.0f}s; results in {out}")

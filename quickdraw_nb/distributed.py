@@ -42,12 +42,15 @@ class ShardedDL(DistributedDL):
 
 # %% ../nbs/23_distributed.ipynb #3af38b60
 class GlobalAvgLoss(AvgLoss):
-    "fastai's `AvgLoss`, averaged over the items of all processes: each item's loss counts once, wherever it was computed."
+    "fastai's `AvgLoss` over the real items of all processes: each item's loss counts once, wherever it was computed, padding never."
     def reset(self): self.total, self.count = None, 0
     def accumulate(self, learn):
         bs = find_bs(learn.yb)
-        s = learn.loss.detach().float().mean() * bs
-        self.total, self.count = (s if self.total is None else self.total + s), self.count + bs
+        n = learn.dl.n_real(bs) if isinstance(getattr(learn, 'dl', None), ShardedDL) else bs
+        if n == bs: s = learn.loss.detach().float().mean() * bs
+        elif n == 0: s = learn.loss.detach().float().mean() * 0
+        else: s = learn.loss_func(learn.pred[:n], *(y[:n] for y in learn.yb)).detach().float().mean() * n  # without the padding
+        self.total, self.count = (s if self.total is None else self.total + s), self.count + n
     @property
     def value(self):
         device = self.total.device if self.total is not None else ('cuda' if dist.get_backend() == 'nccl' else 'cpu')
@@ -56,7 +59,7 @@ class GlobalAvgLoss(AvgLoss):
         return (t[0] / t[1]).float().cpu() if t[1] > 0 else None
 
 class DataParallelTrainer(DistributedTrainer):
-    "fastai's `DistributedTrainer` with `ShardedDL`, validation loss and metrics over each item once, identical replicas in validation."
+    "fastai's `DistributedTrainer` with `ShardedDL`, the validation loss over each item once, identical replicas in validation."
     def _wrap_dl(self, dl): return dl if isinstance(dl, DistributedDL) else ShardedDL(dl, device=self.learn.model.device)
 
     def before_fit(self):
@@ -67,14 +70,6 @@ class DataParallelTrainer(DistributedTrainer):
     def before_validate(self):
         super().before_validate()
         for b in self.learn.model.buffers(): dist.broadcast(b, 0)
-
-    def after_loss(self):
-        if self.training or not isinstance(self.learn.dl, ShardedDL): return
-        bs = len(self.learn.yb[0])
-        n = self.learn.dl.n_real(bs)
-        if n == bs: return
-        self.learn.pred, self.learn.yb = self.learn.pred[:n], tuple(y[:n] for y in self.learn.yb)  # drop the padding items
-        self.learn.loss = self.learn.loss_func(self.learn.pred, *self.learn.yb) if n else self.learn.loss * 0
 
     def after_fit(self):
         super().after_fit()

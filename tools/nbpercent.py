@@ -64,7 +64,7 @@ def _skip_cell(cell) -> bool:
         return not torch.cuda.is_available()
     return False
 
-def run_nb(fname, timeout:int=3600):
+def run_nb(fname, timeout:int|None=None):
     "Execute `fname` in place in a real Jupyter kernel (slow cells too; cuda ones only on a GPU), then `nbdev_clean` it."
     import nbformat
     from nbclient import NotebookClient
