@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['create_timm_model', 'stem_stride', 'set_stem_stride', 'timm_splitter', 'compile_model', 'resolve_precision',
-           'timm_learner', 'suggest_lr', 'Throughput', 'save_model', 'load_model']
+           'timm_learner', 'suggest_lr', 'Throughput', 'save_model', 'check_model_meta', 'load_model']
 
 # %% ../nbs/20_learner.ipynb #8a8ea016
 from .core import DataError
@@ -178,49 +178,130 @@ class Throughput(Callback):
     def items_per_s(self) -> float: return self.items / self.seconds if self.seconds else 0.
 
 # %% ../nbs/20_learner.ipynb #221e5000
-_FORMAT = 'quickdraw_nb.model/1'
+import math, os, re
+_FORMAT = 'quickdraw_nb.model/2'
+_SPEC = ('arch', 'n_in', 'vocab', 'model_kwargs', 'image_size', 'input_size', 'resize', 'normalize')  # repeated inside the weights file
 
 def _input_spec(dls) -> dict:
-    "Input size and normalization the model expects, read from the DataLoaders' batch transforms."
-    size = tuple(dls.train_ds[0][0].shape[-2:])
-    mean = std = None
+    "Size of the stored drawings, and the input size, resizing and normalization the model expects, from the DataLoaders."
+    image_size = size = tuple(dls.train_ds[0][0].shape[-2:])
+    mode, mean, std = 'bilinear', None, None
     for t in dls.after_batch.fs:
-        if isinstance(t, ResizeBatch): size = t.size
+        if isinstance(t, ResizeBatch): size, mode = t.size, t.mode
         if isinstance(t, Normalize): mean, std = t.mean.flatten().tolist(), t.std.flatten().tolist()
-    return dict(input_size=list(size), normalize=None if mean is None else dict(mean=mean, std=std))
+    return dict(image_size=list(image_size), input_size=list(size), resize=dict(mode=mode, align_corners=False, antialias='when shrinking'),
+                normalize=None if mean is None else dict(mean=mean, std=std))
+
+def _state_mismatch(expected:dict, got:dict) -> str:
+    "'' if `got` has exactly the keys and shapes of `expected` (two state dicts), else the first differences."
+    missing, unexpected = [k for k in expected if k not in got], [k for k in got if k not in expected]
+    wrong = [f"{k} {tuple(got[k].shape)} instead of {tuple(expected[k].shape)}" for k in expected
+             if k in got and tuple(got[k].shape) != tuple(expected[k].shape)]
+    parts = [f"{len(l)} {what}: {', '.join(l[:3])}{', ...' if len(l) > 3 else ''}"
+             for what, l in (('shapes differ', wrong), ('tensors missing', missing), ('unexpected tensors', unexpected)) if l]
+    return '; '.join(parts)
+
+def _sha256(path:Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
+    return h.hexdigest()
+
+def _write_model_files(state:dict, meta:dict, path:Path) -> Path:
+    "Write `state` (tensors) and `meta` as `model.safetensors` and `model.json` in `path`, each replaced atomically."
+    from safetensors.torch import save_file
+    path.mkdir(parents=True, exist_ok=True)
+    wtmp, jtmp = path/'.model.safetensors.tmp', path/'.model.json.tmp'
+    try:
+        save_file(state, str(wtmp), metadata={'format': _FORMAT, 'spec': json.dumps({k: meta[k] for k in _SPEC})})
+        meta = {**meta, 'weights_sha256': _sha256(wtmp)}
+        jtmp.write_text(json.dumps(meta, indent=2))
+        os.replace(wtmp, path/'model.safetensors'); os.replace(jtmp, path/'model.json')
+    finally:
+        for p in (wtmp, jtmp): p.unlink(missing_ok=True)
+    return path
 
 def save_model(learn:Learner, path,  # folder to write `model.safetensors` and `model.json` into
-               extra:dict|None=None  # more fields for the JSON (metrics, data source, ...)
+               extra:dict|None=None,  # more fields for the JSON (metrics, data source, ...)
+               model_kwargs:dict|None=None  # `timm.create_model` kwargs the model was built with (default: `learn.model_kwargs`)
               ) -> Path:
-    "Write `learn.model` as `model.safetensors` plus a `model.json` describing how to rebuild and feed it."
-    from safetensors.torch import save_file
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in learn.model.state_dict().items()}
-    wpath = path/'model.safetensors'
-    save_file(state, str(wpath))
-    meta = dict(format=_FORMAT, arch=learn.arch, n_in=learn.n_in, vocab=list(map(str, learn.dls.vocab)),
-                **_input_spec(learn.dls), pixel_range=[0, 255], ink='high',
-                preprocessing='uint8 images, background 0 and ink 255, divided by 255, resized bilinearly to input_size, then normalized',
-                weights_sha256=hashlib.sha256(wpath.read_bytes()).hexdigest(), saved_at=time.strftime('%Y-%m-%dT%H:%M:%S'),
-                **(extra or {}))
-    (path/'model.json').write_text(json.dumps(meta, indent=2))
-    return path
+    "Write `learn.model` as `model.safetensors` plus a `model.json` describing how to rebuild and feed it (no pickle)."
+    from quickdraw_nb import __version__
+    model = getattr(learn.model, 'module', learn.model)  # unwrap DistributedDataParallel
+    arch, n_in = getattr(learn, 'arch', None), getattr(learn, 'n_in', None)
+    if arch is None or n_in is None: raise ValueError("save_model needs `learn.arch` and `learn.n_in`, as set by `timm_learner`")
+    kwargs = dict(getattr(learn, 'model_kwargs', None) or {}) if model_kwargs is None else dict(model_kwargs)
+    try: kwargs = json.loads(json.dumps(kwargs))
+    except TypeError as e: raise ValueError(f"model_kwargs must be JSON values (numbers, strings, lists, dicts) to be saved: {e}") from e
+    vocab = list(map(str, learn.dls.vocab))
+    state = {k: v.detach().to('cpu', copy=True).contiguous() for k, v in model.state_dict().items()}
+    with torch.device('meta'): skeleton = create_timm_model(arch, len(vocab), n_in=n_in, **kwargs)
+    if why := _state_mismatch(skeleton.state_dict(), state):
+        raise DataError(f"save_model: create_timm_model('{arch}', {len(vocab)}, n_in={n_in}, **{kwargs}) builds a different model than "
+                        f"learn.model ({why}): pass the model_kwargs the model was created with")
+    meta = dict(format=_FORMAT, arch=arch, n_in=n_in, vocab=vocab, model_kwargs=kwargs, **_input_spec(learn.dls),
+                pixel_range=[0, 255], ink='high',
+                preprocessing='uint8 drawings of image_size, background 0 and ink 255: divided by 255, resized to input_size '
+                              '(resize.mode, anti-aliased when shrinking), then normalized with normalize.mean and normalize.std',
+                saved_at=time.strftime('%Y-%m-%dT%H:%M:%S'), versions=dict(quickdraw_nb=__version__, torch=torch.__version__, timm=timm.__version__))
+    if clash := set(extra or {}) & (set(meta) | {'weights_sha256'}): raise ValueError(f"extra fields would overwrite {sorted(clash)}")
+    return _write_model_files(state, {**meta, **(extra or {})}, Path(path))
+
+def check_model_meta(meta,  # a model description, as read from `model.json`
+                     where='model.json'  # named in error messages
+                    ) -> dict:
+    "`meta` if it can describe a model, else `DataError` naming the field that cannot."
+    if not isinstance(meta, dict): raise DataError(f"{where}: expected a JSON object, got {type(meta).__name__}")
+    fmt = meta.get('format')
+    if fmt != _FORMAT:
+        older = isinstance(fmt, str) and fmt.startswith('quickdraw_nb.model/')
+        raise DataError(f"{where}: unknown model format {fmt!r}, expected {_FORMAT!r}" + ('; save the model again with save_model' if older else ''))
+    def bad(field, why): raise DataError(f"{where}: field '{field}' {why}")
+    for k in (*_SPEC, 'weights_sha256'):
+        if k not in meta: bad(k, 'is missing')
+    def pos_int(x): return isinstance(x, int) and not isinstance(x, bool) and x > 0
+    def numbers(l, n): return isinstance(l, list) and len(l) == n and all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in l)
+    if not isinstance(meta['arch'], str) or not meta['arch']: bad('arch', f"must be a timm architecture name, got {meta['arch']!r}")
+    if not pos_int(meta['n_in']): bad('n_in', f"must be a positive integer, got {meta['n_in']!r}")
+    vocab = meta['vocab']
+    if not (isinstance(vocab, list) and vocab and all(isinstance(c, str) for c in vocab)): bad('vocab', 'must be a non-empty list of class names')
+    if len(set(vocab)) != len(vocab): bad('vocab', f"repeats class names: {sorted({c for c in vocab if vocab.count(c) > 1})[:5]}")
+    if not isinstance(meta['model_kwargs'], dict): bad('model_kwargs', f"must be a JSON object, got {meta['model_kwargs']!r}")
+    for k in ('image_size', 'input_size'):
+        if not (isinstance(meta[k], list) and len(meta[k]) == 2 and all(pos_int(x) for x in meta[k])): bad(k, f"must be [height, width] in pixels, got {meta[k]!r}")
+    if not (isinstance(meta['resize'], dict) and meta['resize'].get('mode') in ('bilinear', 'bicubic')): bad('resize', f"must name mode 'bilinear' or 'bicubic', got {meta['resize']!r}")
+    norm = meta['normalize']
+    if norm is not None and not (isinstance(norm, dict) and numbers(norm.get('mean'), meta['n_in']) and numbers(norm.get('std'), meta['n_in']) and min(norm['std']) > 0):
+        bad('normalize', f"must be null or {{'mean': [...], 'std': [...]}} with {meta['n_in']} finite numbers each and std > 0, got {norm!r}")
+    if not (isinstance(meta['weights_sha256'], str) and re.fullmatch('[0-9a-f]{64}', meta['weights_sha256'])): bad('weights_sha256', 'must be a sha256 hex digest')
+    return meta
 
 def load_model(path,  # folder holding `model.safetensors` and `model.json`
                device='cpu') -> tuple[torch.nn.Module, dict]:
     "Rebuild the model saved by `save_model` (no pickle): returns `(model in eval mode, metadata)`."
-    from safetensors.torch import load_file
+    from safetensors import safe_open
     path = Path(path)
     jpath, wpath = path/'model.json', path/'model.safetensors'
     for p in (jpath, wpath):
         if not p.exists(): raise FileNotFoundError(f"{p} not found: expected a folder written by save_model")
     try: meta = json.loads(jpath.read_text())
-    except json.JSONDecodeError as e: raise DataError(f"{jpath}: not valid JSON ({e})") from e
-    if meta.get('format') != _FORMAT: raise DataError(f"{jpath}: unknown model format {meta.get('format')!r}, expected {_FORMAT!r}")
-    digest = hashlib.sha256(wpath.read_bytes()).hexdigest()
-    if digest != meta.get('weights_sha256'):
-        raise DataError(f"{wpath}: checksum {digest[:12]}... does not match model.json ({str(meta.get('weights_sha256'))[:12]}...): the weights were modified or belong to another model")
-    model = create_timm_model(meta['arch'], len(meta['vocab']), n_in=meta['n_in'])
-    try: model.load_state_dict(load_file(str(wpath), device=str(device)))
-    except RuntimeError as e: raise DataError(f"{wpath}: weights do not fit a {meta['arch']} with {len(meta['vocab'])} classes: {e}") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise DataError(f"{jpath}: not valid JSON ({e})") from e
+    check_model_meta(meta, jpath)
+    digest = _sha256(wpath)
+    if digest != meta['weights_sha256']:
+        raise DataError(f"{wpath}: checksum {digest[:12]}... does not match model.json ({meta['weights_sha256'][:12]}...): the weights were modified or belong to another model")
+    try:
+        with safe_open(str(wpath), framework='pt', device='cpu') as f:
+            header, state = f.metadata() or {}, {k: f.get_tensor(k) for k in f.keys()}
+        spec = json.loads(header['spec'])
+    except Exception as e: raise DataError(f"{wpath}: not a model file written by save_model ({type(e).__name__}: {e})") from e
+    if differ := [k for k in _SPEC if spec.get(k) != meta[k]]:
+        raise DataError(f"{jpath.name} does not match {wpath.name}: {', '.join(differ)} differ{'s' if len(differ) == 1 else ''} "
+                        f"(in {path}): the JSON was edited, or the two files come from different models")
+    arch, n_out, n_in = meta['arch'], len(meta['vocab']), meta['n_in']
+    try: model = create_timm_model(arch, n_out, n_in=n_in, **meta['model_kwargs'])
+    except (ValueError, TypeError) as e: raise DataError(f"{jpath}: cannot build the model: {e}") from e
+    if why := _state_mismatch(model.state_dict(), state):
+        raise DataError(f"{wpath}: weights do not fit a {arch} with {n_out} classes and {n_in} input channel{'s' if n_in > 1 else ''}: {why}")
+    model.load_state_dict(state)
     return model.to(device).eval(), meta
