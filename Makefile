@@ -15,6 +15,7 @@ env: $(STAMP)
 
 $(STAMP): settings.ini setup.py constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@avail=$$(df -Pk . | awk 'NR==2{print $$4}'); [ "$$avail" -ge 8000000 ] || echo "make env: warning: $$((avail/1048576)) GB free here; the environment (torch with its CUDA libraries) needs about 7 GB" >&2
 	$(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
