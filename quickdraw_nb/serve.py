@@ -6,7 +6,7 @@
 __all__ = ['OFFICIAL_BITMAP_RENDER', 'PNG_SIGNATURE', 'DRAW_PAGE', 'CHROMIUM_ARGS', 'stroke_render_settings', 'Limits',
            'drawing_from_json', 'image_from_png', 'SketchService', 'BodyLimit', 'StrokesRequest', 'ArrayRequest',
            'Guess', 'Prediction', 'create_app', 'running_server', 'qd_serve', 'app_from_env', 'find_chromium',
-           'draw_on_page']
+           'draw_on_page', 'draw_in_browser']
 
 # %% ../nbs/60_serve.ipynb #e38452c5
 from .core import DataError
@@ -136,7 +136,7 @@ class SketchService:
             raise DataError("pixels must be integers from 0 to 255 (ink high)")
         return self.predict_images(a.astype(np.uint8)[None], k)
 
-# %% ../nbs/60_serve.ipynb #24ac375c
+# %% ../nbs/60_serve.ipynb #b1c43c46
 DRAW_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>quickdraw_nb: draw and classify</title>
@@ -203,7 +203,7 @@ document.getElementById('clear').addEventListener('click', () => {
 </script></body></html>
 """
 
-# %% ../nbs/60_serve.ipynb #b1c43c46
+# %% ../nbs/60_serve.ipynb #53b91c49
 from fastapi import FastAPI, File, UploadFile, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
@@ -300,7 +300,7 @@ def create_app(model_dir,  # a folder written by `quickdraw_nb.learner.save_mode
         return _answer(top, t0)
     return app
 
-# %% ../nbs/60_serve.ipynb #ccefa3df
+# %% ../nbs/60_serve.ipynb #4ade842e
 @contextmanager
 def running_server(app,  # an ASGI app, e.g. from `create_app`
                    host:str='127.0.0.1', port:int=0,  # 0: a free port
@@ -343,7 +343,7 @@ def app_from_env() -> FastAPI:
     import os
     return create_app(os.environ['QD_SERVE_MODEL'], Limits(**json.loads(os.environ.get('QD_SERVE_LIMITS', '{}'))))
 
-# %% ../nbs/60_serve.ipynb #5682ea5f
+# %% ../nbs/60_serve.ipynb #5429acb5
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync']
 
@@ -365,3 +365,33 @@ def draw_on_page(page,  # a playwright `Page` showing the drawing page
         page.mouse.down()
         for x, y in zip(xs[1:], ys[1:]): page.mouse.move(float(x), float(y), steps=2)
         page.mouse.up()
+
+def draw_in_browser(url:str,  # the drawing page, e.g. from `running_server`
+                    d:Drawing,  # the drawing to draw (simplified)
+                    screenshot=None,  # save a PNG of the page here, after drawing
+                    chromium:str|None=None,  # Chromium executable (default: `find_chromium()`)
+                    timeout_ms:int=30_000) -> dict:
+    "Draw `d` on the page in headless Chromium; `{'guesses': [classes shown, best first], 'cleared': guesses left after Clear}`."
+    chromium = chromium or find_chromium()
+    if not chromium: raise RuntimeError("Chromium not found: install Debian's chromium (apt-get install -y chromium); playwright's own browser download is not used")
+    def session():
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport=dict(width=900, height=600))
+                page.set_default_timeout(timeout_ms)
+                page.goto(url)
+                page.wait_for_function("document.getElementById('classes').textContent.includes(',')")
+                draw_on_page(page, d)
+                # the answer to the complete drawing (sent when the last stroke ends) is the last one to arrive
+                page.wait_for_function("+document.body.dataset.predictions > 0 && document.getElementById('guess-0') !== null")
+                page.wait_for_timeout(500)
+                guesses = [li.get_attribute('data-class') for li in page.locator('#guesses li').all()]
+                if screenshot: page.screenshot(path=str(screenshot))
+                page.click('#clear')
+                return dict(guesses=guesses, cleared=page.locator('#guesses li').count())
+            finally: browser.close()
+    # playwright's sync API refuses to run inside an asyncio loop (as in a Jupyter kernel): run it in a thread of its own
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as ex: return ex.submit(session).result()
