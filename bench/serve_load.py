@@ -5,7 +5,7 @@ Starts uvicorn with `quickdraw_nb.serve:app_from_env` in a separate process, the
 stroke files (simplified and raw, alternating) to /predict/strokes: `--requests` requests, at most `--concurrency` in
 flight. Prints throughput, p50/p90/p99 latency and the number of errors (anything but a 200 with 3 predictions).
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/serve_load.py                      # trains a small model first (~20 s)
+    OMP_NUM_THREADS=1 .venv/bin/python bench/serve_load.py                      # trains a small model first (qd_train's code, ~1 min)
     OMP_NUM_THREADS=1 .venv/bin/python bench/serve_load.py --model results/bitmap15/model --requests 2000 --concurrency 16
 """
 import argparse, asyncio, json, os, socket, subprocess, sys, tempfile, time
@@ -14,18 +14,12 @@ import numpy as np
 
 CATS = ['apple', 'eye', 'fish', 'rainbow', 'tree']
 
-def train_small_model(path:Path) -> Path:
-    "A resnet10t trained for two epochs on 5 categories of the shared bitmaps (what the serve notebook uses)."
+def train_small_model(out:Path) -> Path:
+    "A resnet10t trained for two epochs on 5 categories of the shared bitmaps with `quickdraw_nb.cli.train_bitmaps`; its model folder."
     from quickdraw_nb.core import shared_data
-    from quickdraw_nb.bitmaps import load_bitmaps, stratified_split
-    from quickdraw_nb.datablock import bitmap_dataloaders
-    from quickdraw_nb.learner import timm_learner, save_model
-    from fastai.torch_core import set_seed
-    bm = load_bitmaps(shared_data()/'bitmap', cats=CATS, max_per_cat=300)
-    set_seed(0)
-    learn = timm_learner(bitmap_dataloaders(bm, bs=64, valid_idx=stratified_split(bm.labels, 0.2, 42)[1]), 'resnet10t')
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(2, 1e-2)
-    return save_model(learn, path)
+    from quickdraw_nb.cli import train_bitmaps
+    train_bitmaps(data=shared_data()/'bitmap', cats=','.join(CATS), max_per_cat=300, arch='resnet10t', epochs=2, bs=64, lr=1e-2, out=out)
+    return out/'model'
 
 def payloads(n_per_cat:int=40) -> list[bytes]:
     "JSON bodies of real drawings: each drawing once as simplified strokes and once as raw strokes."
@@ -69,7 +63,7 @@ def main():
     ap.add_argument('--workers', type=int, default=1, help='uvicorn worker processes')
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(args.model) if args.model else train_small_model(Path(tmp)/'model')
+        model = Path(args.model) if args.model else train_small_model(Path(tmp)/'results')
         bodies = payloads()
         port = free_port()
         env = dict(os.environ, QD_SERVE_MODEL=str(model), OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '1'))

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['OFFICIAL_BITMAP_RENDER', 'PNG_SIGNATURE', 'DRAW_PAGE', 'CHROMIUM_ARGS', 'stroke_render_settings', 'Limits',
-           'drawing_from_json', 'image_from_png', 'SketchService', 'BodyLimit', 'StrokesRequest', 'ArrayRequest',
-           'Guess', 'Prediction', 'create_app', 'running_server', 'qd_serve', 'app_from_env', 'find_chromium',
-           'draw_on_page', 'draw_in_browser']
+           'TooLarge', 'drawing_from_json', 'image_from_png', 'SketchService', 'BodyLimit', 'StrokesRequest',
+           'ArrayRequest', 'Guess', 'Prediction', 'create_app', 'running_server', 'qd_serve', 'app_from_env',
+           'find_chromium', 'draw_on_page', 'draw_in_browser']
 
 # %% ../nbs/60_serve.ipynb #e38452c5
 from .core import DataError
@@ -52,6 +52,9 @@ class Limits:
     max_side:int = 2048  # width and height of an uploaded image, in pixels
     max_k:int = 20  # most classes one answer may list
 
+class TooLarge(DataError):
+    "A request over one of the `Limits` (answered 413)."
+
 # %% ../nbs/60_serve.ipynb #ea0e5103
 def drawing_from_json(strokes,  # list of strokes: [[x...], [y...]] (simplified) or [[x...], [y...], [t...]] (raw)
                       fmt:str='simplified',  # 'simplified' (0-255 canvas) or 'raw' (any canvas, with times in ms)
@@ -61,9 +64,9 @@ def drawing_from_json(strokes,  # list of strokes: [[x...], [y...]] (simplified)
     limits = limits or Limits()
     if fmt not in ('simplified', 'raw'): raise DataError(f"format must be 'simplified' or 'raw', got {fmt!r}")
     if not isinstance(strokes, list): raise DataError(f"drawing must be a list of strokes, got {type(strokes).__name__}")
-    if len(strokes) > limits.max_strokes: raise DataError(f"too many strokes: {len(strokes)}, at most {limits.max_strokes} accepted")
+    if len(strokes) > limits.max_strokes: raise TooLarge(f"too many strokes: {len(strokes)}, at most {limits.max_strokes} accepted")
     n_points = sum(len(s[0]) for s in strokes if isinstance(s, list) and s and isinstance(s[0], list))
-    if n_points > limits.max_points: raise DataError(f"too many points: {n_points}, at most {limits.max_points} accepted")
+    if n_points > limits.max_points: raise TooLarge(f"too many points: {n_points}, at most {limits.max_points} accepted")
     d = Drawing(parse_strokes(strokes, fmt), fmt=fmt)
     return simplify_drawing(d) if fmt == 'raw' else d
 
@@ -80,7 +83,7 @@ def image_from_png(data:bytes,  # the bytes of a PNG file
     if not data.startswith(PNG_SIGNATURE): raise DataError(f"not a PNG image (the file starts with {data[:8]!r}); upload a PNG drawing")
     try:
         im = Image.open(io.BytesIO(data))
-        if max(im.size) > max_side: raise DataError(f"image is {im.size[0]}x{im.size[1]} pixels, at most {max_side}x{max_side} accepted")
+        if max(im.size) > max_side: raise TooLarge(f"image is {im.size[0]}x{im.size[1]} pixels, at most {max_side}x{max_side} accepted")
         im.load()
     except DataError: raise
     except Exception as e: raise DataError(f"unreadable PNG image ({type(e).__name__}: {e})") from None
@@ -268,7 +271,7 @@ def create_app(model_dir,  # a folder written by `quickdraw_nb.learner.save_mode
     app.add_middleware(BodyLimit, max_body=svc.limits.max_body)
 
     @app.exception_handler(DataError)
-    async def bad_input(request, exc): return JSONResponse({'detail': str(exc)}, status_code=422)
+    async def bad_input(request, exc): return JSONResponse({'detail': str(exc)}, status_code=413 if isinstance(exc, TooLarge) else 422)
 
     @app.get('/', response_class=HTMLResponse, summary="The drawing page")
     def page(): return DRAW_PAGE
@@ -279,7 +282,8 @@ def create_app(model_dir,  # a folder written by `quickdraw_nb.learner.save_mode
         return dict(status='ok', model=m['arch'], classes=svc.predictor.vocab, image_size=m['image_size'],
                     render={k: (list(v) if isinstance(v, tuple) else v) for k, v in svc.render_kwargs.items()}, limits=asdict(svc.limits))
 
-    @app.post('/predict/strokes', response_model=Prediction, summary="Classify a drawing given as strokes")
+    @app.post('/predict/strokes', response_model=Prediction, summary="Classify a drawing given as strokes",
+              responses={413: {'description': 'body, strokes or points over the limits'}, 422: {'description': 'malformed drawing'}})
     def predict_strokes(req:StrokesRequest):
         t0 = time.perf_counter()
         return _answer(svc.predict_strokes(req.drawing, req.format, req.k), t0)
@@ -289,15 +293,14 @@ def create_app(model_dir,  # a folder written by `quickdraw_nb.learner.save_mode
         t0 = time.perf_counter()
         return _answer(svc.predict_array(req.pixels, req.k), t0)
 
-    @app.post('/predict/image', response_model=Prediction, summary="Classify a PNG drawing", responses={413: {}, 415: {}})
+    @app.post('/predict/image', response_model=Prediction, summary="Classify a PNG drawing",
+              responses={413: {'description': 'image larger than the limit'}, 415: {'description': 'not a PNG file'}, 422: {'description': 'unreadable image'}})
     async def predict_image(file:UploadFile=File(..., description="a PNG drawing"), k:int=Query(3, description="how many classes to return")):
         t0 = time.perf_counter()
         data = await file.read()
         if not data.startswith(PNG_SIGNATURE):
             return JSONResponse({'detail': f"not a PNG image ({file.content_type or 'unknown type'}, file starts with {data[:8]!r}); upload a PNG drawing"}, status_code=415)
-        try: top = await asyncio.to_thread(svc.predict_png, data, k)
-        except DataError as e: return JSONResponse({'detail': str(e)}, status_code=413 if 'pixels, at most' in str(e) else 422)
-        return _answer(top, t0)
+        return _answer(await asyncio.to_thread(svc.predict_png, data, k), t0)
     return app
 
 # %% ../nbs/60_serve.ipynb #4ade842e
@@ -343,7 +346,7 @@ def app_from_env() -> FastAPI:
     import os
     return create_app(os.environ['QD_SERVE_MODEL'], Limits(**json.loads(os.environ.get('QD_SERVE_LIMITS', '{}'))))
 
-# %% ../nbs/60_serve.ipynb #5429acb5
+# %% ../nbs/60_serve.ipynb #ad1b6fe1
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync']
 
