@@ -18,7 +18,11 @@ def train_small_model(out:Path) -> Path:
     "A resnet10t trained for two epochs on 5 categories of the shared bitmaps with `quickdraw_nb.cli.train_bitmaps`; its model folder."
     from quickdraw_nb.core import shared_data
     from quickdraw_nb.cli import train_bitmaps
-    train_bitmaps(data=shared_data()/'bitmap', cats=','.join(CATS), max_per_cat=300, arch='resnet10t', epochs=2, bs=64, lr=1e-2, out=out)
+    import contextlib, io
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):  # no progress bars in the benchmark's output
+        train_bitmaps(data=shared_data()/'bitmap', cats=','.join(CATS), max_per_cat=300, arch='resnet10t', epochs=2, bs=64, lr=1e-2, out=out)
+    print(log.getvalue().strip().splitlines()[-1][-160:])  # train_bitmaps' summary line
     return out/'model'
 
 def payloads(n_per_cat:int=40) -> list[bytes]:

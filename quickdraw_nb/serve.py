@@ -94,7 +94,7 @@ def image_from_png(data:bytes,  # the bytes of a PNG file
         grey = np.asarray(im.convert('L'))
         if grey.mean() > 127: grey = 255 - grey  # dark ink on a light background
     h, w = size
-    return np.asarray(Image.fromarray(np.ascontiguousarray(grey, dtype=np.uint8)).resize((w, h), Image.Resampling.BOX), dtype=np.uint8)
+    return np.array(Image.fromarray(np.ascontiguousarray(grey, dtype=np.uint8)).resize((w, h), Image.Resampling.BOX), dtype=np.uint8)
 
 # %% ../nbs/60_serve.ipynb #b7dd6388
 class SketchService:
@@ -346,7 +346,7 @@ def app_from_env() -> FastAPI:
     import os
     return create_app(os.environ['QD_SERVE_MODEL'], Limits(**json.loads(os.environ.get('QD_SERVE_LIMITS', '{}'))))
 
-# %% ../nbs/60_serve.ipynb #ad1b6fe1
+# %% ../nbs/60_serve.ipynb #3db4132c
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync']
 
