@@ -163,7 +163,8 @@ const pad = document.getElementById('pad'), ctx = pad.getContext('2d');
 const guesses = document.getElementById('guesses'), status_ = document.getElementById('status');
 let strokes = [], current = null, t0 = null, timer = null, busy = false, again = false, generation = 0;
 ctx.lineWidth = 4; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
-fetch('health').then(r => r.json()).then(h => { document.getElementById('classes').textContent = h.classes.join(', '); });
+let k = 3;
+fetch('health').then(r => r.json()).then(h => { k = Math.min(3, h.classes.length); document.getElementById('classes').textContent = h.classes.join(', '); });
 function pos(e) { const r = pad.getBoundingClientRect(); return [(e.clientX - r.left) * pad.width / r.width, (e.clientY - r.top) * pad.height / r.height]; }
 function add(e) {
   const [x, y] = pos(e), t = Math.round(performance.now() - t0), n = current[0].length;
@@ -184,7 +185,7 @@ async function predict() {
   busy = true; const gen = generation;
   try {
     const r = await fetch('predict/strokes', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-                                               body: JSON.stringify({ drawing: drawing, format: 'raw', k: 3 }) });
+                                               body: JSON.stringify({ drawing: drawing, format: 'raw', k: k }) });
     const body = await r.json();
     if (gen !== generation) return;
     if (!r.ok) { status_.textContent = typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail); return; }
@@ -208,7 +209,7 @@ document.getElementById('clear').addEventListener('click', () => {
 
 # %% ../nbs/60_serve.ipynb #53b91c49
 from fastapi import FastAPI, File, UploadFile, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 class BodyLimit:
@@ -275,6 +276,9 @@ def create_app(model_dir,  # a folder written by `quickdraw_nb.learner.save_mode
 
     @app.get('/', response_class=HTMLResponse, summary="The drawing page")
     def page(): return DRAW_PAGE
+
+    @app.get('/favicon.ico', include_in_schema=False)
+    def favicon(): return Response(status_code=204)
 
     @app.get('/health', summary="Status, model and limits")
     def health():
@@ -357,23 +361,32 @@ def find_chromium() -> str|None:
 
 def draw_on_page(page,  # a playwright `Page` showing the drawing page
                  d:Drawing,  # a drawing (simplified: coordinates 0-255)
-                 margin:float=0.1):  # empty border, as a fraction of the canvas
-    "Draw `d` on the page's canvas with mouse events along its strokes, scaled to the canvas."
+                 margin:float=0.1,  # empty border, as a fraction of the canvas
+                 touch=None):  # a CDP session of the page: draw with touch events instead of the mouse
+    "Draw `d` on the page's canvas with mouse (or touch) events along its strokes, scaled to the canvas."
     box = page.locator('#pad').bounding_box()
     side = min(box['width'], box['height'])
     scale = side * (1 - 2 * margin) / 255
     for s in d.strokes:
         xs, ys = box['x'] + side * margin + s[0] * scale, box['y'] + side * margin + s[1] * scale
-        page.mouse.move(float(xs[0]), float(ys[0]))
+        pts = [(float(x), float(y)) for x, y in zip(xs, ys)]
+        if touch is not None:
+            def send(kind, p=None): touch.send('Input.dispatchTouchEvent', dict(type=kind, touchPoints=[dict(x=p[0], y=p[1])] if p else []))
+            send('touchStart', pts[0])
+            for p in pts[1:]: send('touchMove', p)
+            send('touchEnd')
+            continue
+        page.mouse.move(*pts[0])
         page.mouse.down()
-        for x, y in zip(xs[1:], ys[1:]): page.mouse.move(float(x), float(y), steps=2)
+        for p in pts[1:]: page.mouse.move(*p, steps=2)
         page.mouse.up()
 
 def draw_in_browser(url:str,  # the drawing page, e.g. from `running_server`
                     d:Drawing,  # the drawing to draw (simplified)
                     screenshot=None,  # save a PNG of the page here, after drawing
                     chromium:str|None=None,  # Chromium executable (default: `find_chromium()`)
-                    timeout_ms:int=30_000) -> dict:
+                    timeout_ms:int=30_000,
+                    touch:bool=False) -> dict:  # draw with touch events (a touch screen) instead of the mouse
     "Draw `d` on the page in headless Chromium; `{'guesses': [classes shown, best first], 'cleared': guesses left after Clear}`."
     chromium = chromium or find_chromium()
     if not chromium: raise RuntimeError("Chromium not found: install Debian's chromium (apt-get install -y chromium); playwright's own browser download is not used")
@@ -382,11 +395,11 @@ def draw_in_browser(url:str,  # the drawing page, e.g. from `running_server`
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page(viewport=dict(width=900, height=600))
+                page = browser.new_context(viewport=dict(width=900, height=600), has_touch=touch).new_page()
                 page.set_default_timeout(timeout_ms)
                 page.goto(url)
                 page.wait_for_function("document.getElementById('classes').textContent.includes(',')")
-                draw_on_page(page, d)
+                draw_on_page(page, d, touch=page.context.new_cdp_session(page) if touch else None)
                 # the answer to the complete drawing (sent when the last stroke ends) is the last one to arrive
                 page.wait_for_function("+document.body.dataset.predictions > 0 && document.getElementById('guess-0') !== null")
                 page.wait_for_timeout(500)
