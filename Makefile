@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: train test env export clean-nbs readme
+.PHONY: train test browser env export clean-nbs readme
 
 env: $(STAMP)
 
@@ -22,8 +22,15 @@ $(STAMP): settings.ini setup.py constraints.txt
 train: $(STAMP)
 	$(BIN)/qd_train $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python tools/run_tests.py $(ARGS)
+
+# the serve notebook tests its drawing page in headless Chromium: Debian's package (playwright downloads no browser)
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { echo 'installing Debian chromium for the browser test (apt-get, ~1 minute)'; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	    echo 'could not install chromium: install it (Debian/Ubuntu: apt-get install chromium) for the browser test' >&2; }
 
 export: $(STAMP)
 	$(BIN)/nbdev_export
