@@ -21,7 +21,7 @@ Quarto cannot be installed offline, so this script does the same two steps with 
 The check verifies that every notebook gave a page, and that every internal link (to another page, to a file of the
 site, or to an anchor) resolves; it prints the problems and exits 1 if any.
 """
-import argparse, ast, html, json, os, re, shutil, sys, tempfile, time
+import argparse, ast, html, os, re, shutil, sys, tempfile, time
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
@@ -339,7 +339,7 @@ def main():
             problems = errors or check_site(Path(tmp)/'site', pages, get_config(path=root).nbs_path)
         if problems:
             print(f'docs check failed ({len(problems)} problems):'); print('\n'.join(problems)); sys.exit(1)
-        print(f'{len(pages)} pages rendered, {check_site.n_links} internal links resolve ({time.time()-t0:.0f}s)')
+        print(f'{len(pages)} pages rendered, {check_site.n_links} internal links resolve')
         return
     out = Path(args.out) if args.out else root/get_config(path=root).doc_path.name
     proc = out.parent/'_proc' if args.out else root/'_proc'
