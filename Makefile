@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: train test browser env export clean-nbs readme
+.PHONY: train test browser env export clean-nbs readme docs
 
 env: $(STAMP)
 
@@ -40,3 +40,6 @@ clean-nbs: $(STAMP)
 
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py
+
+docs: $(STAMP)
+	$(BIN)/python tools/build_docs.py
