@@ -242,19 +242,23 @@ class BodyLimit:
             if not rejected: raise
 
 class StrokesRequest(BaseModel):
+    "A drawing posted as strokes, in the simplified or raw Quick, Draw! format."
     drawing: list = Field(..., description="strokes: [[x...], [y...]] each (simplified, 0-255), or [[x...], [y...], [t...]] (raw: canvas pixels, ms)",
                           examples=[[[[10, 200, 200, 10], [10, 10, 200, 10]]]])
     format: Literal['simplified', 'raw'] = Field('simplified', description="'simplified' or 'raw' (raw goes through raw->simplified)")
     k: int = Field(3, description="how many classes to return, most probable first")
 
 class ArrayRequest(BaseModel):
+    "A drawing posted as an array of pixels (e.g. 28x28, like the official bitmaps)."
     pixels: list = Field(..., description="the drawing's pixels, 0-255 with ink high: H lists of W values, or H*W values (H x W: the model's drawing size)")
     k: int = Field(3, description="how many classes to return, most probable first")
 
 class Guess(BaseModel):
+    "One class and its probability."
     cls: str = Field(..., alias='class'); probability: float
 
 class Prediction(BaseModel):
+    "The answer of every predict endpoint: the top-k classes, most probable first, and the server's time."
     predictions: list[Guess]
     ms: float = Field(..., description="server-side time to answer, in milliseconds")
 
