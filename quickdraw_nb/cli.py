@@ -301,7 +301,7 @@ def run_cli(prog:str, f, *args):
 
 def qd_train(argv=None):
     "Console script: `qd_train --help`."
-    args = parse_train_args(argv)
+    args = run_cli('qd_train', parse_train_args, argv)
     run_cli('qd_train', lambda: train_sketches(**args, config=args))
 
 # %% ../nbs/50_cli.ipynb #1841f8c9

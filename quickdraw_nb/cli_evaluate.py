@@ -67,7 +67,7 @@ def evaluate_model(model,  # model folder (model.safetensors + model.json)
     probs = tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)
     ids = df.image_path if 'image_path' in df else df.file + ':' + df.iloc[:, 0].astype(str)
     ev = evaluate_preds(probs, targs, predictor.vocab, DrawingsView(x, ids))
-    extra = dict(model=str(Path(model).resolve()), arch=predictor.meta['arch'], data=str(data), tta=tta, n_items=len(x),
+    extra = dict(model=str(Path(model).resolve()), arch=predictor.meta['arch'], data=str(data), tta=tta,
                  image_size=list(predictor.image_size), seconds=round(time.perf_counter() - t0, 1))
     write_report(ev, out, extra=extra, title=f"{predictor.meta['arch']} on {Path(data).name}: {len(x)} drawings")
     m = ev['metrics']
