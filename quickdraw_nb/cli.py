@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SOURCES', 'SCHEDULERS', 'default_bitmap_folder', 'detect_source', 'load_sketches', 'StepDecay', 'train_sketches',
-           'train_bitmaps', 'HelpFormatter', 'train_parser', 'load_config', 'parse_train_args', 'run_cli', 'qd_train',
-           'qd_download']
+           'train_bitmaps', 'HelpFormatter', 'train_parser', 'load_config', 'parse_train_args', 'run_cli',
+           'run_console', 'qd_train', 'qd_download']
 
 # %% ../nbs/50_cli.ipynb #f3806725
 from .core import shared_data, parse_categories, DataError
@@ -298,6 +298,15 @@ def run_cli(prog:str, f, *args):
     try: return f(*args)
     except (DataError, FileNotFoundError, DownloadError) as e:
         print(f"{prog}: error: {e}", file=sys.stderr); sys.exit(2)
+
+def run_console(f, *args) -> tuple[int, str, str]:
+    "Run console-script function `f` with command-line `args` in this process: `(exit code, stdout, stderr)`."
+    import io, contextlib
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try: f([str(a) for a in args]); code = 0
+        except SystemExit as e: code = e.code if isinstance(e.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
 
 def qd_train(argv=None):
     "Console script: `qd_train --help`."
