@@ -158,6 +158,7 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
     settings['lr'] = lr
     (out/'config.yaml').write_text(yaml.safe_dump(json.loads(json.dumps(config or settings, default=str)), sort_keys=False))
     tp = Throughput()
+    tp.items, tp.seconds = 0, 0.  # a resumed run that had already finished trains no more
     ckpt = out/'checkpoint.safetensors'
     resuming = resume and ckpt.exists()
     cbs = [tp, *_log_callbacks(log_dir, tensorboard, append=resuming)]
@@ -192,7 +193,7 @@ def train_bitmaps(data=None, cats=None, max_per_cat:int|None=None, arch:str='res
     return train_sketches('bitmaps', data, cats=cats, max_per_cat=max_per_cat, arch=arch, pretrained=pretrained, size=size, epochs=epochs,
                           bs=bs, lr=lr, valid_pct=valid_pct, seed=seed, out=out, download=download, url=url, progress=progress)
 
-# %% ../nbs/50_cli.ipynb #a0e85607
+# %% ../nbs/50_cli.ipynb #808b487c
 def _bool(s) -> bool:
     if isinstance(s, bool): return s
     v = str(s).strip().lower()
@@ -313,7 +314,7 @@ def qd_train(argv=None):
     args = run_cli('qd_train', parse_train_args, argv)
     run_cli('qd_train', lambda: train_sketches(**args, config=args))
 
-# %% ../nbs/50_cli.ipynb #1841f8c9
+# %% ../nbs/50_cli.ipynb #bcfaa8eb
 def qd_download(argv=None):
     "Console script: `qd_download --help`."
     from quickdraw_nb.download import QD_FORMATS
