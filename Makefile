@@ -9,20 +9,28 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: train test env export clean-nbs readme
+.PHONY: train test browser env export clean-nbs readme docs
 
 env: $(STAMP)
 
 $(STAMP): settings.ini setup.py constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@avail=$$(df -Pk . | awk 'NR==2{print $$4}'); [ "$$avail" -ge 8000000 ] || echo "make env: warning: $$((avail/1048576)) GB free here; the environment (torch with its CUDA libraries) needs about 7 GB" >&2
 	$(BIN)/python -m pip install --disable-pip-version-check -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 train: $(STAMP)
 	$(BIN)/qd_train $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python tools/run_tests.py $(ARGS)
+
+# the serve notebook tests its drawing page in headless Chromium: Debian's package (playwright downloads no browser)
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { echo 'installing Debian chromium for the browser test (apt-get, ~1 minute)'; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	    echo 'could not install chromium: install it (Debian/Ubuntu: apt-get install chromium) for the browser test' >&2; }
 
 export: $(STAMP)
 	$(BIN)/nbdev_export
@@ -32,3 +40,6 @@ clean-nbs: $(STAMP)
 
 readme: $(STAMP)
 	$(BIN)/python tools/make_readme.py
+
+docs: $(STAMP)
+	$(BIN)/python tools/build_docs.py

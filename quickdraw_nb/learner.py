@@ -183,14 +183,24 @@ _FORMAT = 'quickdraw_nb.model/2'
 _SPEC = ('arch', 'n_in', 'vocab', 'model_kwargs', 'image_size', 'input_size', 'resize', 'normalize')  # repeated inside the weights file
 
 def _input_spec(dls) -> dict:
-    "Size of the stored drawings, and the input size, resizing and normalization the model expects, from the DataLoaders."
-    image_size = size = tuple(dls.train_ds[0][0].shape[-2:])
+    "Size of the stored drawings, how strokes become them (`render`), and the input size, resizing and normalization the model expects."
+    from quickdraw_nb.strokeblock import RenderStrokes
+    strokes = [t for t in dls.after_batch.fs if isinstance(t, RenderStrokes)]
+    if strokes:  # drawings rendered from strokes in each batch: record the render settings
+        r = strokes[0]
+        image_size = size = (r.size, r.size)
+        render = dict(source='strokes', size=r.size, line_width=float(r.line_width), padding=float(r.padding), channels=list(r.channels), supersample=r.supersample)
+    else:  # stored images: official 28x28 bitmaps are `render`'s default settings at 28 px
+        x = dls.train_ds[0][0]
+        image_size = size = tuple(x.shape[-2:])
+        official = image_size == (28, 28) and (x.ndim < 3 or x.shape[-3] == 1)
+        render = dict(source='bitmaps', size=28, line_width=16., padding=16., channels=['ink'], supersample=None) if official else None
     mode, mean, std = 'bilinear', None, None
     for t in dls.after_batch.fs:
         if isinstance(t, ResizeBatch): size, mode = t.size, t.mode
         if isinstance(t, Normalize): mean, std = t.mean.flatten().tolist(), t.std.flatten().tolist()
     return dict(image_size=list(image_size), input_size=list(size), resize=dict(mode=mode, align_corners=False, antialias='when shrinking'),
-                normalize=None if mean is None else dict(mean=mean, std=std))
+                normalize=None if mean is None else dict(mean=mean, std=std), render=render)
 
 def _state_mismatch(expected:dict, got:dict) -> str:
     "'' if `got` has exactly the keys and shapes of `expected` (two state dicts), else the first differences."

@@ -2,7 +2,9 @@
 """The project's test command (called by `make test` and `.ci/run`).
 
 Runs nbdev's own notebook tester (`nbdev.test.test_nb`, what `nbdev_test` runs) on every notebook,
-plus repository checks, and ends with one line `N passed, N failed`.
+plus repository checks ([check] lines: the library matches the notebooks, README.md matches nbs/index.ipynb,
+`nbdev_clean` leaves the notebooks unchanged, the docs site builds with every internal link resolving; the docs
+check is left out with --only), and ends with one line `N passed, N failed`.
 
     python tools/run_tests.py                    # all notebooks, skipping cells flagged slow/cuda
     python tools/run_tests.py --flags slow       # also run cells flagged slow
@@ -27,6 +29,28 @@ def check_readme():
     r = subprocess.run([sys.executable, str(root/'tools'/'make_readme.py'), '--check'], cwd=root, capture_output=True, text=True)
     return r.returncode == 0, (r.stdout + r.stderr).strip()
 
+def check_clean():
+    "`nbdev_clean` must leave every notebook unchanged (CI checks a clean checkout): run it on copies and compare."
+    import shutil, tempfile
+    from nbdev.clean import nbdev_clean
+    from nbdev.config import get_config
+    from nbdev.doclinks import nbglob
+    nbs = get_config().nbs_path
+    changed = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in sorted(Path(f) for f in nbglob(nbs, as_path=True)):
+            copy = Path(tmp)/f.relative_to(nbs)
+            copy.parent.mkdir(parents=True, exist_ok=True); shutil.copy(f, copy)
+            nbdev_clean(fname=str(copy))
+            if copy.read_bytes() != f.read_bytes(): changed.append(str(f.relative_to(root)))
+    return (not changed), (f'nbdev_clean would change: {", ".join(changed)} (run `make clean-nbs`)' if changed else 'notebooks are clean')
+
+def check_docs():
+    "The docs site builds (tools/build_docs.py --check): every notebook gives a page and every internal link resolves."
+    r = subprocess.run([sys.executable, str(root/'tools'/'build_docs.py'), '--check'], cwd=root, capture_output=True, text=True)
+    out = (r.stdout + r.stderr).strip()
+    return r.returncode == 0, (out.splitlines()[-1] if r.returncode == 0 and out else out[-3000:])
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--flags', default='', help='space-separated test flags to run (e.g. "slow")')
@@ -49,6 +73,11 @@ def main():
     ok, msg = check_readme()
     print(f"{'PASS' if ok else 'FAIL'}  [check] README: {msg}", flush=True)
     results.append(ok)
+    for name, check in (('nbdev_clean', check_clean), ('docs', check_docs))[:1 if args.only else 2]:  # --only: no docs build
+        t1 = time.time()
+        ok, msg = check()
+        print(f"{'PASS' if ok else 'FAIL'}  [check] {name}: {msg} ({time.time()-t1:.0f}s)", flush=True)
+        results.append(ok)
     files = sorted(Path(f) for f in nbglob(cfg.nbs_path, as_path=True) if args.only in str(f))
     skip, force = cfg.tst_flags.split(), args.flags.split()
     print(f'testing {len(files)} notebooks with {args.n_workers} workers, skipping cells flagged {sorted(set(skip)-set(force))}', flush=True)
