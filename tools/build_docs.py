@@ -10,10 +10,8 @@ Quarto cannot be installed offline, so this script does the same two steps with 
 
 1. nbdev's processing of every notebook (`nbdev.processors.FilterDefaults`, what `nbdev_proc_nbs` runs): front matter
    from the title cell, `show_doc` cells added after every exported name and executed (the API reference), exported
-   code and hidden cells removed, backticked names linked to their reference. One change: nbdev executes every cell
-   that contains an import, and the test cells here mix imports with code that needs earlier cells; this build
-   executes the exported cells, import-only cells and `show_doc` cells (all that the API reference needs), and only
-   the import statements of mixed cells.
+   code and hidden cells removed, backticked names linked to their reference. nbdev executes every cell that contains
+   an import, so the notebooks keep imports in cells of their own; a cell that mixes them with other code fails the build.
 2. Each processed notebook rendered with nbconvert (the `basic` template, markdown by mistune, no pandoc) into a page
    with a sidebar listing the pages in reading order by their titles (home, library notebooks, tutorials); links
    between notebooks (`x.ipynb`) and nbdev's links to the published site become relative links between pages.
@@ -32,34 +30,15 @@ root = Path(__file__).resolve().parent.parent
 
 # ---------------------------------------------------------------- step 1: nbdev's processing (in worker processes)
 
-def _safe_source(cell) -> str|None:
-    "What to execute of `cell` for the API reference: all of it, its import statements only, or None."
-    from nbdev.processors import _do_eval, _show_docs
+def _nbdev_filter(nb):
+    "nbdev's own processing (`FilterDefaults`, as `nbdev_proc_nbs` runs it); a cell mixing imports with other code is an error."
     import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        if not _do_eval(cell): return None
-    if cell.directives_.keys() & {'export', 'exports', 'exporti', 'exec_doc'}: return cell.source
-    trees = cell.parsed_()  # the cell's top-level statements
-    imports = [n for n in trees if isinstance(n, (ast.Import, ast.ImportFrom))]
-    if len(imports) == len(trees) or _show_docs(trees): return cell.source
-    return '\n'.join(ast.unparse(n) for n in imports) or None
-
-def _docs_filter():
-    "nbdev's `FilterDefaults` with `exec_show_docs` executing only what the API reference needs (see the docstring)."
-    from nbdev.processors import FilterDefaults, exec_show_docs
-    from execnb.nbio import mk_cell
-    class exec_reference_cells(exec_show_docs):
-        def __call__(self, cell):
-            if not self.nb.has_docs_ or not hasattr(self, 'k') or cell.cell_type != 'code': return
-            src = _safe_source(cell)
-            if src is None: return
-            if src == cell.source: self.k.cell(cell)
-            else: self.k.cell(mk_cell(src))  # the imports of a test cell; its outputs stay as they are
-            if self.k.exc: raise Exception(f"Error in notebook {getattr(self.nb, 'frontmatter_', {}).get('title', '')} in cell {cell.idx_}:\n{src}") from self.k.exc
-    class DocsFilter(FilterDefaults):
-        def base_procs(self): return [exec_reference_cells if p is exec_show_docs else p for p in super().base_procs()]
-    return DocsFilter()
+    from nbdev.processors import FilterDefaults
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        FilterDefaults()(nb)
+    mixed = [str(w.message) for w in caught if 'containing imports and other code' in str(w.message)]
+    if mixed: raise ValueError("cells mixing imports with other code (nbdev's docs build executes them; put the imports in a cell of their own):\n" + '\n'.join(mixed))
 
 def process_nbs(*paths):
     "Process notebooks `src` into `dst` (`build_docs.py --process SRC DST [SRC DST ...]`, one worker)."
@@ -68,7 +47,7 @@ def process_nbs(*paths):
     for src, dst in zip(paths[::2], paths[1::2]):
         src, dst = Path(src).resolve(), Path(dst).resolve()
         os.chdir(src.parent)  # as Jupyter and nbdev_test run a notebook: relative paths from its folder
-        try: nb = read_nb(src); _docs_filter()(nb)
+        try: nb = read_nb(src); _nbdev_filter(nb)
         except Exception as e: raise RuntimeError(f'processing {src.name} failed') from e
         dst.parent.mkdir(parents=True, exist_ok=True)
         write_nb(nb, dst)
