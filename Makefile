@@ -29,7 +29,7 @@ test: $(STAMP) browser
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 	  { echo 'installing Debian chromium for the browser test (apt-get, ~1 minute)'; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 || \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) >/dev/null 2>&1 || \
 	    echo 'could not install chromium: install it (Debian/Ubuntu: apt-get install chromium) for the browser test' >&2; }
 
 export: $(STAMP)
