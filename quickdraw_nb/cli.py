@@ -74,10 +74,13 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' (None:
                              max_per_cat=max_per_cat, on_error=on_error, verbose=False)
             st = c.meta['settings']
             ds = Bitmaps(torch.from_numpy(np.array(c.images[:, 0])), torch.from_numpy(np.array(c.labels)), list(c.vocab), source=Path(data))
-        return ds, dict(kind='strokes', data=str(data), render=dict(size=size, line_width=st['line_width'], padding=st['padding']))
+        return ds, dict(kind='strokes', data=str(data), render=dict(source='strokes', **{k: st[k] for k in ('size', 'line_width', 'padding', 'channels', 'supersample')}))
     ds = load_image_folder(train_csv if train_csv else data, root=data if train_csv else None, size=size, cats=cats,
                            max_per_cat=max_per_cat, on_error=on_error, cache_dir=data_dir('cache/images') if cache else None)
-    return ds, dict(kind='images', data=str(train_csv or data), size=size, invert='auto')
+    # strokes sent to an image-trained model (qd_predict, qd_serve) are drawn with the renderer's defaults at its size:
+    # black-on-white sketches decoded as here look like that, though not pixel for pixel
+    return ds, dict(kind='images', data=str(train_csv or data), size=size, invert='auto',
+                    render=dict(source='images', size=size, line_width=16., padding=16., channels=['ink'], supersample=None))
 
 # %% ../nbs/50_cli.ipynb #6bdc796d
 class StepDecay:
@@ -178,7 +181,7 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
                  input_size=list(dls.one_batch()[0].shape[-2:]), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), data=data_source['data'],
                  source=data_source['kind'], categories=list(ds.vocab), seed=seed, device=_device_name(),
                  train_images_per_s=round(tp.items_per_s, 1), fit_seconds=round(fit_s, 1))
-    save_model(learn, out/'model', extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3'], data_source=data_source))
+    save_model(learn, out/'model', render=data_source.get('render'), extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3'], data_source=data_source))
     extra['wall_seconds'] = round(time.perf_counter() - t0, 1)
     write_report(ev, out, extra=extra, title=f"{arch} on {len(ds.vocab)} sketch categories ({data_source['kind']})")
     m = ev['metrics']

@@ -11,7 +11,7 @@ from .core import DataError
 import argparse, os, sys
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
-from .inference import Predictor
+from .inference import Predictor, stroke_render_settings
 from .imagefolder import image_table, load_images, IMAGE_SUFFIXES
 from .cli import HelpFormatter, run_cli
 
@@ -60,10 +60,9 @@ def read_inputs(source,  # an image folder, a CSV of image paths, a .npy of bitm
     elif name.endswith(STROKE_FILES):
         from quickdraw_nb.strokes import read_drawings
         from quickdraw_nb.render import render
-        r = how.get('render') or {}
         drawings = list(read_drawings(source, on_error=on_error))
         if not drawings: raise DataError(f"{source}: no drawings")
-        x = _resize(torch.from_numpy(render(drawings, size[0], r.get('line_width', 16.), r.get('padding', 16.))), size)
+        x = torch.from_numpy(render(drawings, **stroke_render_settings(meta)))  # as in training (model.json's `render`)
         df = pd.DataFrame(dict(key_id=[d.key_id for d in drawings], word=[d.word for d in drawings]))
     else: raise DataError(f"{source}: unsupported input; give a folder of images, a .csv of image paths, a .npy of bitmaps or a stroke file ({', '.join(STROKE_FILES)})")
     if x.shape[1] != predictor.n_in: x = x[:, :1].expand(-1, predictor.n_in, -1, -1).contiguous()

@@ -233,6 +233,7 @@ def _write_model_files(state:dict, meta:dict, path:Path) -> Path:
 
 def save_model(learn:Learner, path,  # folder to write `model.safetensors` and `model.json` into
                extra:dict|None=None,  # more fields for the JSON (metrics, data source, ...)
+               render:dict|None=None,  # how strokes were drawn into the training images, when `learn.dls` cannot tell (rendered before training)
                model_kwargs:dict|None=None  # `timm.create_model` kwargs the model was built with (default: `learn.model_kwargs`)
               ) -> Path:
     "Write `learn.model` as `model.safetensors` plus a `model.json` describing how to rebuild and feed it (no pickle)."
@@ -249,7 +250,9 @@ def save_model(learn:Learner, path,  # folder to write `model.safetensors` and `
     if why := _state_mismatch(skeleton.state_dict(), state):
         raise DataError(f"save_model: create_timm_model('{arch}', {len(vocab)}, n_in={n_in}, **{kwargs}) builds a different model than "
                         f"learn.model ({why}): pass the model_kwargs the model was created with")
-    meta = dict(format=_FORMAT, arch=arch, n_in=n_in, vocab=vocab, model_kwargs=kwargs, **_input_spec(learn.dls),
+    spec = _input_spec(learn.dls)
+    if render is not None: spec['render'] = dict(render)
+    meta = dict(format=_FORMAT, arch=arch, n_in=n_in, vocab=vocab, model_kwargs=kwargs, **spec,
                 pixel_range=[0, 255], ink='high',
                 preprocessing='uint8 drawings of image_size, background 0 and ink 255: divided by 255, resized to input_size '
                               '(resize.mode, anti-aliased when shrinking), then normalized with normalize.mean and normalize.std',
