@@ -58,6 +58,7 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' (None:
                   download:bool=True, url:str|None=None) -> tuple[Bitmaps, dict]:
     "`(dataset, data_source)`: the drawings of any source as `Bitmaps`, and how to prepare inputs like them."
     from quickdraw_nb.core import data_dir
+    from quickdraw_nb.render import stroke_cache, OFFICIAL_RENDER
     source = source or detect_source(data, train_csv)
     if source not in SOURCES: raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
     if source == 'bitmaps':
@@ -66,7 +67,6 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' (None:
         return load_bitmaps(folder, cats=cats, max_per_cat=max_per_cat, seed=seed), dict(kind='bitmaps', data=str(folder))
     size = image_size or 64
     if source == 'strokes':
-        from quickdraw_nb.render import stroke_cache
         if data is None: raise DataError("--source strokes needs --data, a folder of stroke files")
         import tempfile
         with tempfile.TemporaryDirectory() as scratch:  # without `cache`, render into a folder deleted afterwards
@@ -80,7 +80,7 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' (None:
     # strokes sent to an image-trained model (qd_predict, qd_serve) are drawn with the renderer's defaults at its size:
     # black-on-white sketches decoded as here look like that, though not pixel for pixel
     return ds, dict(kind='images', data=str(train_csv or data), size=size, invert='auto',
-                    render=dict(source='images', size=size, line_width=16., padding=16., channels=['ink'], supersample=None))
+                    render=dict(OFFICIAL_RENDER, source='images', size=size))
 
 # %% ../nbs/50_cli.ipynb #6bdc796d
 class StepDecay:
@@ -147,7 +147,8 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
     ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error, download=download, url=url)
     print(f"data: {data_source['data']} -> {ds}")
     dls = image_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, transform=transform)
-    print(f"train {len(dls.train_ds)} / valid {len(dls.valid_ds)} drawings, batches of {bs}, input {tuple(dls.one_batch()[0].shape[1:])}, augmentation: {transform}")
+    input_shape = tuple(dls.one_batch()[0].shape[1:])
+    print(f"train {len(dls.train_ds)} / valid {len(dls.valid_ds)} drawings, batches of {bs}, input {input_shape}, augmentation: {transform}")
     learn = timm_learner(dls, arch, pretrained=pretrained)
     learn.path = out
     if not progress: learn.remove_cb(learn.progress)
@@ -178,7 +179,7 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
     ev = evaluate(learn)
     extra = dict(arch=arch, pretrained=str(pretrained) if not isinstance(pretrained, bool) else pretrained, epochs=epochs, lr=lr, bs=bs,
                  scheduler=scheduler if scheduler == 'one_cycle' else f'step (x{gamma} every {step_size} epochs)', transform=transform,
-                 input_size=list(dls.one_batch()[0].shape[-2:]), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), data=data_source['data'],
+                 input_size=list(input_shape[-2:]), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), data=data_source['data'],
                  source=data_source['kind'], categories=list(ds.vocab), seed=seed, device=_device_name(),
                  train_images_per_s=round(tp.items_per_s, 1), fit_seconds=round(fit_s, 1))
     save_model(learn, out/'model', render=data_source.get('render'), extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3'], data_source=data_source))

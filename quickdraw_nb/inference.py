@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .learner import load_model, check_model_meta
-from .render import check_channels
+from .render import check_channels, OFFICIAL_RENDER
 
 # %% ../nbs/40_inference.ipynb #3a63ff5e
 class Preprocess(nn.Module):
@@ -118,7 +118,7 @@ class Predictor:
         return [[(self.vocab[j], p) for j, p in zip(idx, ps)] for idx, ps in zip(top.indices.tolist(), top.values.tolist())]
 
 # %% ../nbs/40_inference.ipynb #1c4b211b
-OFFICIAL_BITMAP_RENDER = dict(source='bitmaps', size=28, line_width=16., padding=16., channels=['ink'], supersample=None)
+OFFICIAL_BITMAP_RENDER = dict(source='bitmaps', **OFFICIAL_RENDER)  # what `save_model` records for official bitmaps
 
 def stroke_render_settings(meta:dict  # a model description (`model.json`, see `quickdraw_nb.learner.save_model`)
                           ) -> dict:

@@ -185,6 +185,7 @@ _SPEC = ('arch', 'n_in', 'vocab', 'model_kwargs', 'image_size', 'input_size', 'r
 def _input_spec(dls) -> dict:
     "Size of the stored drawings, how strokes become them (`render`), and the input size, resizing and normalization the model expects."
     from quickdraw_nb.strokeblock import RenderStrokes
+    from quickdraw_nb.render import OFFICIAL_RENDER
     strokes = [t for t in dls.after_batch.fs if isinstance(t, RenderStrokes)]
     if strokes:  # drawings rendered from strokes in each batch: record the render settings
         r = strokes[0]
@@ -194,7 +195,7 @@ def _input_spec(dls) -> dict:
         x = dls.train_ds[0][0]
         image_size = size = tuple(x.shape[-2:])
         official = image_size == (28, 28) and (x.ndim < 3 or x.shape[-3] == 1)
-        render = dict(source='bitmaps', size=28, line_width=16., padding=16., channels=['ink'], supersample=None) if official else None
+        render = dict(source='bitmaps', **OFFICIAL_RENDER) if official else None
     mode, mean, std = 'bilinear', None, None
     for t in dls.after_batch.fs:
         if isinstance(t, ResizeBatch): size, mode = t.size, t.mode
