@@ -7,7 +7,7 @@ __all__ = ['IMAGE_SUFFIXES', 'LABEL_COLUMNS', 'TRANSFORMS', 'safe_path', 'image_
            'SketchImages', 'load_image_folder', 'sketch_albumentations', 'AlbumentationsBatch', 'image_dataloaders']
 
 # %% ../nbs/07_imagefolder.ipynb #6a163871
-from .core import DataError, parse_categories, check_categories, require
+from .core import DataError, parse_categories, check_categories, require, atomic_write
 import hashlib, json, os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -151,9 +151,7 @@ def load_images(paths,  # image files
     if len(kept) == 0: raise DataError(f"none of the {len(paths)} images could be read, e.g. {errors[0] if errors else ''}")
     images = np.stack([res[i][0] for i in kept])
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        part = cache.with_name(cache.name + '.part.npz')
-        np.savez(part, images=images, kept=kept); os.replace(part, cache)
+        with atomic_write(cache) as f: np.savez(f, images=images, kept=kept)
     return images, kept
 
 # %% ../nbs/07_imagefolder.ipynb #d0cc5018

@@ -7,7 +7,7 @@ __all__ = ['OFFICIAL_BITMAP_RENDER', 'Preprocess', 'SketchClassifier', 'as_drawi
            'export_onnx', 'OnnxPredictor']
 
 # %% ../nbs/40_inference.ipynb #2f1ddcd0
-from .core import DataError, require
+from .core import DataError, require, atomic_write
 import json
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -159,11 +159,7 @@ def export_onnx(predictor:Predictor,
                                         external_data=False, verbose=False)
     finally: predictor.module.to(predictor.device)
     program.model.metadata_props[_ONNX_META_KEY] = json.dumps(predictor.meta)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
-        program.save(str(tmp), external_data=False)
-        tmp.replace(path)
-    finally: tmp.unlink(missing_ok=True)
+    with atomic_write(path, mode=None) as tmp: program.save(str(tmp), external_data=False)
     return path
 
 # %% ../nbs/40_inference.ipynb #3b84fc6e
