@@ -7,7 +7,7 @@ __all__ = ['OFFICIAL_BITMAP_RENDER', 'Preprocess', 'SketchClassifier', 'as_drawi
            'export_onnx', 'OnnxPredictor']
 
 # %% ../nbs/40_inference.ipynb #2f1ddcd0
-from .core import DataError, atomic_write
+from .core import DataError, require, atomic_write
 import json
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -149,6 +149,7 @@ def export_onnx(predictor:Predictor,
     import warnings
     if path is None and predictor.folder is None: raise ValueError("give a path: this predictor was not loaded from a folder")
     path = Path(path) if path is not None else predictor.folder/'model.onnx'
+    require('onnxscript', 'onnx'); require('onnx', 'onnx')  # what torch.onnx's exporter needs
     example = torch.zeros(2, predictor.n_in, *predictor.image_size, dtype=torch.uint8)
     try:
         with warnings.catch_warnings():
@@ -166,7 +167,7 @@ class OnnxPredictor(Predictor):
     "A `Predictor` running an ONNX file from `export_onnx` in onnxruntime (CPU)."
     def __init__(self, path,  # an ONNX file written by `export_onnx`
                  threads:int|None=None):  # onnxruntime intra-op threads (default: onnxruntime's choice)
-        import onnxruntime as ort
+        ort = require('onnxruntime', 'onnx')
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f"{path} not found: export one with export_onnx")
         opts = ort.SessionOptions()

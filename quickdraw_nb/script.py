@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['MAX_CONFIG_BYTES', 'MAX_CONFIG_DEPTH', 'MAX_CONFIG_NODES', 'to_bool', 'option_type', 'HelpFormatter', 'script_parser',
-           'read_yaml', 'load_config', 'parse_script_args', 'console_script', 'run_script']
+           'read_yaml', 'load_config', 'parse_script_args', 'console_script']
 
 # %% ../nbs/49_script.ipynb #24d62705
 from .core import DataError, script_errors
@@ -175,15 +175,3 @@ def console_script(func=None, *, prog:str|None=None, aliases:dict|None=None, con
         return run()  # None: a console script's return value would become its exit status
     _f.parser = parser
     return _f
-
-# %% ../nbs/49_script.ipynb #53fe2552
-def run_script(f, *args) -> tuple[int, str, str]:
-    "Run console script `f` with command-line `args` in this process: `(exit code, stdout, stderr)`."
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: f([str(a) for a in args]); code = 0
-        except SystemExit as e: code = e.code if isinstance(e.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
-
-# %% ../nbs/49_script.ipynb #9517fc3f
-import contextlib, io

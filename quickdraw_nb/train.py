@@ -66,7 +66,7 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (Non
     # black-on-white sketches decoded as here look like that, though not pixel for pixel
     return ds, dict(kind='images', data=str(src), size=size, invert='auto', render=dict(OFFICIAL_RENDER, source='images', size=size))
 
-# %% ../nbs/24_train.ipynb #3f7fa5c5
+# %% ../nbs/24_train.ipynb #c8cc43bf
 def small_data_bs(labels,  # class index per drawing
                   vocab,  # the class names
                   bs:int,  # the batch size asked for
@@ -90,7 +90,7 @@ def small_data_bs(labels,  # class index per drawing
         return len(train)
     return bs
 
-# %% ../nbs/24_train.ipynb #e62844c8
+# %% ../nbs/24_train.ipynb #702d5c10
 class StepDecay:
     "Learning rate `lr` times `gamma` every `step_size` epochs of `n_epoch`, as a function of the training position (0-1)."
     def __init__(self, lr:float, n_epoch:int, step_size:int=1, gamma:float=0.1):
@@ -101,7 +101,7 @@ class StepDecay:
         return self.lr * self.gamma ** (epoch // self.step_size)
     def __repr__(self): return f"StepDecay(lr={self.lr}, every {self.step_size} epochs x{self.gamma})"
 
-# %% ../nbs/24_train.ipynb #f33b6bb0
+# %% ../nbs/24_train.ipynb #28b13901
 SCHEDULERS = ('one_cycle', 'step')
 
 def device_name() -> str:
@@ -123,7 +123,7 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
         cbs.append(TensorBoardCallback(Path(log_dir)/'tensorboard', trace_model=False, log_preds=False))
     return cbs
 
-# %% ../nbs/24_train.ipynb #e1121984
+# %% ../nbs/24_train.ipynb #d8045979
 def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # kind of data (default: detected from data / train_csv)
                    data=None,  # data: <category>.npy bitmaps, stroke files, class sub-folders of images, images with a train.csv, or the root of train_csv's paths (default: data_dir('quickdraw/bitmap'), downloading the 15 categories)
                    train_csv=None,  # CSV of training images: image_path, class_name, target
@@ -214,7 +214,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
           f"{tp.items_per_s:.0f} training images/s; wall time {extra['wall_seconds']:.0f}s; results in {out}")
     return dict(**m, **extra)
 
-# %% ../nbs/24_train.ipynb #c5906ad7
+# %% ../nbs/24_train.ipynb #aca837d3
 def train_bitmaps(data=None,  # folder of <category>.npy (default: `default_bitmap_folder`)
                   cats=None, max_per_cat:int|None=None, arch:str='resnet18', pretrained=False, size:int|None=None, epochs:int=12,
                   bs:int=256, lr:float|None=None, valid_pct:float=0.2, seed:int=42, out='results/bitmap15', download:bool=True,
