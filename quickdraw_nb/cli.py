@@ -25,7 +25,7 @@ def qd_train(**kwargs):
     "Train and evaluate a timm model on sketches: Quick, Draw! bitmaps or strokes, or a folder of sketch images. Writes the model, metrics.json, the evaluation report, config.yaml and logs to --out."
     train_sketches(**kwargs)
 
-# %% ../nbs/50_cli.ipynb #9f11f252
+# %% ../nbs/50_cli.ipynb #1841f8c9
 @console_script(config=False)
 @delegates(download_quickdraw, but=['validate'])
 def qd_download(cats:str,  # comma-separated category names, e.g. 'cat,sea turtle' ('all': the 345 categories)
@@ -37,7 +37,7 @@ def qd_download(cats:str,  # comma-separated category names, e.g. 'cat,sea turtl
     dest = download_quickdraw(list(QD_CATEGORIES) if cats.strip() == 'all' else cats, **kwargs)
     print(f"files in {dest}")
 
-# %% ../nbs/50_cli.ipynb #768dc930
+# %% ../nbs/50_cli.ipynb #dd5448ab
 def run_cli(prog:str, f, *args):
     "Run `f(*args)`; data and download errors end the program with `prog: error: message` (see `core.script_errors`)."
     return script_errors(f, prog=prog)(*args)

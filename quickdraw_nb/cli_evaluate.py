@@ -10,26 +10,25 @@ from .core import DataError, check_categories, parse_categories
 from typing import Literal
 import time
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-from fastai.torch_core import TensorImageBW, TensorImage
-from .inference import Predictor
-from .evaluate import evaluate_preds, write_report
 from .script import console_script
 from .sources import detect_data, DataSpec
 from fastcore.meta import delegates
-from .cli_predict import read_inputs, tta_probs
 
 # %% ../nbs/52_cli_evaluate.ipynb #718412dd
 class DrawingsView:
     "uint8 drawings (N, C, H, W) seen as a loader's dataset, so that the report can draw them (`dl.dataset[i][0].show()`)."
-    def __init__(self, x:torch.Tensor, items=None): self.x, self.items = x, list(items) if items is not None else None
+    def __init__(self, x:'torch.Tensor', items=None): self.x, self.items = x, list(items) if items is not None else None
     @property
     def dataset(self): return self
     def __len__(self): return len(self.x)
-    def __getitem__(self, i): return ((TensorImageBW if self.x.shape[1] == 1 else TensorImage)(self.x[i]),)
+    def __getitem__(self, i):
+        from fastai.torch_core import TensorImageBW, TensorImage
+        return ((TensorImageBW if self.x.shape[1] == 1 else TensorImage)(self.x[i]),)
 
-def _category_folder(spec:DataSpec, predictor:Predictor, cats, max_per_cat):
+def _category_folder(spec:DataSpec, predictor, cats, max_per_cat):
     "Drawings and labels from a folder of per-category Quick, Draw! files (bitmaps or strokes)."
+    import torch, pandas as pd
+    from quickdraw_nb.cli_predict import read_inputs
     have = dict(zip(spec.categories, spec.files))
     if cats is None:
         cats = [c for c in predictor.vocab if c in have]
@@ -45,11 +44,13 @@ def _category_folder(spec:DataSpec, predictor:Predictor, cats, max_per_cat):
     return torch.cat(xs), pd.concat(rows, ignore_index=True)
 
 def labelled_inputs(source,  # labelled data: anything `sources.detect_data` finds labelled (per-category folders, image CSVs, class sub-folders)
-                    predictor:Predictor,  # the model the drawings are for
+                    predictor,  # the `Predictor` the drawings are for
                     root=None,  # data root of a CSV's image paths (default: the CSV's folder)
                     cats=None, max_per_cat:int|None=None,  # per-category folders: which categories (default: the model's), how many
-                    on_error:str='raise') -> tuple[torch.Tensor, torch.Tensor, pd.DataFrame]:
+                    on_error:str='raise') -> tuple:
     "`(drawings, targets, table)`: labelled drawings of `source` for `predictor`, targets indexing its vocab."
+    import torch
+    from quickdraw_nb.cli_predict import read_inputs
     spec = detect_data(source, labelled=True)
     if spec.per_category and spec.kind in ('bitmaps', 'strokes'): x, df = _category_folder(spec, predictor, cats, max_per_cat)
     elif spec.kind == 'strokes':  # one stroke file: the records' words are the labels
@@ -76,6 +77,10 @@ def evaluate_model(model,  # model folder (model.safetensors + model.json)
                   ) -> dict:
     "Evaluate the saved model in `model` on labelled `data` and write the evaluation report to `out`."
     t0 = time.perf_counter()
+    import torch
+    from quickdraw_nb.inference import Predictor
+    from quickdraw_nb.evaluate import evaluate_preds, write_report
+    from quickdraw_nb.cli_predict import tta_probs
     predictor = Predictor.from_folder(model, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     x, targs, df = labelled_inputs(data, predictor, root, cats, max_per_cat, on_error)
     probs = tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)

@@ -146,7 +146,7 @@ def load_config(path,  # a YAML file of `option: value`
                 raise DataError(f"{path}: option {k!r}: expected {getattr(a.type, '__name__', 'a value')}, got {type(v).__name__} {v!r}")
             try: v = a.type(v) if a.type is not None else v
             except (ValueError, TypeError, argparse.ArgumentTypeError) as e: raise DataError(f"{path}: option {k!r}: bad value {v!r} ({e})") from None
-        if a.choices is not None and v not in a.choices:
+        if a.choices is not None and v is not None and v not in a.choices:
             raise DataError(f"{path}: option {k!r}: {v!r} is not one of {', '.join(map(str, a.choices))}")
         res[a.dest] = v
     return res
