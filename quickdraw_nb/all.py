@@ -7,6 +7,7 @@ __all__ = []
 
 # %% ../nbs/99_all.ipynb #1e84afa6
 from .core import *
+from .sources import *
 from .download import *
 from .bitmaps import *
 from .strokes import *
@@ -26,8 +27,8 @@ from .cli_evaluate import evaluate_model
 
 # %% ../nbs/99_all.ipynb #d6bff523
 import sys as _sys
-_MODULES = ('core', 'download', 'bitmaps', 'strokes', 'render', 'datablock', 'strokeblock', 'imagefolder', 'metrics',
-            'pretrained', 'learner', 'checkpoint', 'evaluate', 'inference')
-__all__ = [n for m in _MODULES for n in _sys.modules[f'quickdraw_nb.{m}'].__all__] + [
+_MODULES = ('core', 'sources', 'download', 'bitmaps', 'strokes', 'render', 'datablock', 'strokeblock', 'imagefolder',
+            'metrics', 'pretrained', 'learner', 'checkpoint', 'evaluate', 'inference')
+__all__ = list(dict.fromkeys([n for m in _MODULES for n in _sys.modules[f'quickdraw_nb.{m}'].__all__] + [
     'ShardedDL', 'DataParallelTrainer', 'data_parallel', 'train_distributed',
-    'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model']
+    'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model']))
