@@ -13,7 +13,7 @@ _ENTRY_POINTS = {  # name: module. Loaded on first use, so that `import quickdra
     'load_bitmaps': 'bitmaps', 'load_strokes': 'strokeblock', 'load_image_folder': 'imagefolder',
     'bitmap_dataloaders': 'datablock', 'stroke_dataloaders': 'strokeblock', 'image_dataloaders': 'imagefolder',
     'timm_learner': 'learner', 'save_model': 'learner', 'load_model': 'learner', 'evaluation_report': 'evaluate',
-    'Predictor': 'inference', 'train_sketches': 'cli', 'DataError': 'core'}
+    'Predictor': 'inference', 'train_sketches': 'train', 'DataError': 'core'}
 _all_ = ['load_bitmaps', 'load_strokes', 'load_image_folder', 'bitmap_dataloaders', 'stroke_dataloaders', 'image_dataloaders',
          'timm_learner', 'save_model', 'load_model', 'evaluation_report', 'Predictor', 'train_sketches', 'DataError']
 

@@ -21,7 +21,8 @@ from .checkpoint import *
 from .evaluate import *
 from .inference import *
 from .distributed import ShardedDL, DataParallelTrainer, data_parallel, train_distributed
-from .cli import load_sketches, train_sketches, train_bitmaps, StepDecay
+from .sources import detect_data, DataSpec
+from .train import load_sketches, train_sketches, train_bitmaps, StepDecay
 from .cli_evaluate import evaluate_model
 
 # %% ../nbs/99_all.ipynb #d6bff523
@@ -30,4 +31,4 @@ _MODULES = ('core', 'download', 'bitmaps', 'strokes', 'render', 'datablock', 'st
             'pretrained', 'learner', 'checkpoint', 'evaluate', 'inference')
 __all__ = [n for m in _MODULES for n in _sys.modules[f'quickdraw_nb.{m}'].__all__] + [
     'ShardedDL', 'DataParallelTrainer', 'data_parallel', 'train_distributed',
-    'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model']
+    'detect_data', 'DataSpec', 'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model']
