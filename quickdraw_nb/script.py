@@ -154,6 +154,7 @@ def load_config(path,  # a YAML file of `option: value`
 # %% ../nbs/49_script.ipynb #c961ac7b
 def parse_script_args(p:argparse.ArgumentParser, argv=None) -> dict:
     "`{parameter: value}` from `argv`: the parser's defaults, overridden by `--config`'s YAML, overridden by `argv`."
+    argv = [str(o) for o in argv] if argv is not None else None  # paths welcome
     a = p.parse_args(argv)
     if getattr(a, 'config', None) is not None:
         p.set_defaults(**load_config(a.config, p))
@@ -171,7 +172,7 @@ def console_script(func=None, *, prog:str|None=None, aliases:dict|None=None, con
         @script_errors(prog=prog)
         def run():
             p = parser()
-            func(**parse_script_args(p, [str(a) for a in argv] if argv is not None else None))
+            func(**parse_script_args(p, argv))
         return run()  # None: a console script's return value would become its exit status
     _f.parser = parser
     return _f
