@@ -15,9 +15,9 @@ import numpy as np
 CATS = ['apple', 'eye', 'fish', 'rainbow', 'tree']
 
 def train_small_model(out:Path) -> Path:
-    "A resnet10t trained for two epochs on 5 categories of the shared bitmaps with `quickdraw_nb.cli.train_bitmaps`; its model folder."
+    "A resnet10t trained for two epochs on 5 categories of the shared bitmaps with `quickdraw_nb.train.train_bitmaps`; its model folder."
     from quickdraw_nb.testing import shared_data
-    from quickdraw_nb.cli import train_bitmaps
+    from quickdraw_nb.train import train_bitmaps
     import contextlib, io
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):  # no progress bars in the benchmark's output

@@ -22,7 +22,8 @@ from .checkpoint import *
 from .evaluate import *
 from .inference import *
 from .distributed import ShardedDL, DataParallelTrainer, data_parallel, train_distributed
-from .cli import load_sketches, train_sketches, train_bitmaps, StepDecay
+from .sources import detect_data, DataSpec
+from .train import load_sketches, train_sketches, train_bitmaps, StepDecay
 from .cli_evaluate import evaluate_model
 
 # %% ../nbs/99_all.ipynb #d6bff523
