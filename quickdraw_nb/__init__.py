@@ -14,8 +14,9 @@ _ENTRY_POINTS = {  # name: module. Loaded on first use, so that `import quickdra
     'bitmap_dataloaders': 'datablock', 'stroke_dataloaders': 'strokeblock', 'image_dataloaders': 'imagefolder',
     'timm_learner': 'learner', 'save_model': 'learner', 'load_model': 'learner', 'evaluation_report': 'evaluate',
     'Predictor': 'inference', 'train_sketches': 'train', 'DataError': 'core'}
-_all_ = ['load_bitmaps', 'load_strokes', 'load_image_folder', 'bitmap_dataloaders', 'stroke_dataloaders', 'image_dataloaders',
-         'timm_learner', 'save_model', 'load_model', 'evaluation_report', 'Predictor', 'train_sketches', 'DataError']
+_all_ = ['load_bitmaps', 'load_strokes', 'load_image_folder', 'bitmap_dataloaders', 'stroke_dataloaders',
+         'image_dataloaders', 'timm_learner', 'save_model', 'load_model', 'evaluation_report', 'Predictor',
+         'train_sketches', 'DataError']
 
 def __getattr__(name):
     "The entry points, imported from their modules on first use (PEP 562)."
