@@ -8,30 +8,19 @@ __all__ = ['CHANNELS', 'MAX_SIZE', 'MAX_SUBPIXELS', 'MAX_COORD', 'OFFICIAL_RENDE
 
 # %% ../nbs/04_render.ipynb #cf48db3d
 from .core import DataError, data_dir
-from .strokes import Drawing, ReadStats, read_drawings, stroke_files, simplify_drawing
+from .strokes import Drawing, ReadStats, check_drawing, read_drawings, stroke_files, simplify_drawing
 import hashlib, json, math, os, shutil, struct, time
 from pathlib import Path
 import numpy as np, numba
 
 # %% ../nbs/04_render.ipynb #c0daa3dc
-def _checked_strokes(d) -> list:
-    "The strokes of `d` if it is a `Drawing` of numeric (2|3, n>=1) arrays, else `DataError` saying what is wrong."
-    if not isinstance(d, Drawing): raise DataError(f"expected a Drawing, got {type(d).__name__}")
-    strokes = d.strokes
-    if not isinstance(strokes, (list, tuple)): raise DataError(f"{d!r}: strokes must be a list of arrays")
-    for j, s in enumerate(strokes):
-        if not (isinstance(s, np.ndarray) and s.ndim == 2 and s.shape[0] in (2, 3) and s.shape[1] >= 1 and s.dtype.kind in 'fiu'):
-            raise DataError(f"drawing {d.key_id}: stroke {j} is not a numeric (2 or 3, n >= 1) array "
-                            f"({type(s).__name__} {getattr(s, 'dtype', '')} {getattr(s, 'shape', '')})")
-    return strokes
-
 def flatten_drawings(drawings,  # `Drawing`s, simplified or raw
                      center:bool=True  # centre each drawing in the 256-unit canvas, as the official bitmaps
                     ) -> tuple[np.ndarray, np.ndarray]:
     "`(points, offsets)`: all drawings' points (n, 4) [x, y, t, stroke] and where each drawing starts (len+1)."
     drawings = list(drawings)
     if not drawings: return np.zeros((0, 4), np.float32), np.zeros(1, np.int64)
-    strokes = [s for d in drawings for s in _checked_strokes(d)]
+    strokes = [s for d in drawings for s in check_drawing(d)]
     n_strokes = np.array([len(d.strokes) for d in drawings])
     lens = np.array([s.shape[1] for s in strokes], dtype=np.int64)
     per_drawing = np.add.reduceat(lens, np.concatenate([[0], np.cumsum(n_strokes)[:-1]])) if len(strokes) else np.zeros(len(drawings), np.int64)
