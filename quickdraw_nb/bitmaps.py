@@ -33,7 +33,7 @@ def check_bitmap_file(path) -> np.ndarray:
     path = check_file(path, '.npy file')
     shape, fortran, dtype, offset = _npy_header(path)
     if dtype != np.uint8: raise DataError(f"{path}: expected dtype uint8 (0-255 pixels), got {dtype}")
-    if not (len(shape) in (2, 3) and tuple(shape[1:]) in BITMAP_SHAPES and shape[0] >= 0):
+    if not (len(shape) in (2, 3) and all(type(v) is int for v in shape) and tuple(shape[1:]) in BITMAP_SHAPES and shape[0] >= 0):
         raise DataError(f"{path}: expected shape (N, 784), (N, 1, 784) or (N, 28, 28) for 28x28 bitmaps, got {shape}")
     if fortran: raise DataError(f"{path}: Fortran-ordered array: numpy_bitmap files are C-ordered, rows would be scrambled")
     if shape[0] == 0: raise DataError(f"{path}: contains no drawings")

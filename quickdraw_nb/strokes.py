@@ -515,9 +515,9 @@ def simplify_drawing(d:Drawing,  # a drawing, raw or not
                     ) -> Drawing:
     "`d` as the dataset's simplified drawings are made: aligned, scaled to 0-255, resampled, simplified, rounded."
     if not (isinstance(epsilon, (int, float)) and not isinstance(epsilon, bool) and 0 <= epsilon <= 255):
-        raise ValueError(f"epsilon must be a number from 0 to 255, got {epsilon!r}")
+        raise DataError(f"epsilon must be a number from 0 to 255, got {epsilon!r}")
     if not (isinstance(spacing, (int, float)) and not isinstance(spacing, bool) and 0.01 <= spacing <= 255):
-        raise ValueError(f"spacing must be a number from 0.01 to 255, got {spacing!r}")
+        raise DataError(f"spacing must be a number from 0.01 to 255, got {spacing!r}")
     strokes = [s.astype(np.float64) for s in check_drawing(d)]
     if not all(np.isfinite(s).all() for s in strokes): raise BadRecord('out-of-range coordinates', 'NaN or infinite values')
     xy = np.concatenate([s[:2] for s in strokes], axis=1)
