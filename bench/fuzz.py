@@ -259,6 +259,11 @@ class NdjsonTarget:
 
 class SilentlyAccepted(Exception): pass
 
+def nl_lines(data: bytes) -> list:
+    "Lines as the readers split them: at b'\\n' only (a b'\\r' inside a line is data for the csv module)."
+    parts = data.split(b'\n')
+    return [p + b'\n' for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
 def csv_text(rows):
     b = io.StringIO(); csv.writer(b).writerows(rows); return b.getvalue().encode('utf-8', 'surrogatepass')
 
@@ -298,7 +303,7 @@ class KaggleCsvTarget:
     @staticmethod
     def oracle(data, fmt):
         "(header ok, [row valid...]) by parsing the file with csv (strict) and checking each record by the contract."
-        try: text = [l.decode('utf-8') for l in data.splitlines(keepends=True)]
+        try: text = [l.decode('utf-8') for l in nl_lines(data)]
         except UnicodeDecodeError: return None
         if any(len(l) > LIM['line'] for l in text): return None
         rows = csv.reader(text, strict=True)
@@ -341,8 +346,8 @@ class KaggleCsvTarget:
     def check(self, p, data):
         from quickdraw_nb.strokes import check_stroke_file
         from quickdraw_nb.core import DataError
-        lines = data.splitlines(keepends=True)
-        sub = (lines[:2] + lines[-1:]) if len(lines) >= 3 else lines
+        lines = nl_lines(data)  # as check_stroke_file sees the file: the first two lines and the last non-blank one
+        sub = lines[:2] + [data.rstrip(b'\r\n').rsplit(b'\n', 1)[-1] + b'\n'] if len(lines) >= 3 else lines
         o = self.oracle(b''.join(sub), None)
         try: check_stroke_file(p, 'csv')
         except DataError: return
@@ -701,7 +706,7 @@ def _worker(conn, names, plugins):
         try:
             with contextlib.redirect_stdout(io.StringIO()): good = t.run(x)  # the library's own reports are not wanted here
             conn.send(('silent', f"accepted: {_brief(x)}") if t.invalid else ('ok', None) if good else ('wrong result', f"result: {_brief(x)}"))
-        except SilentlyAccepted as e: conn.send(('silent', str(e)[:300]))
+        except SilentlyAccepted as e: conn.send(('silent', f"{str(e)[:200]}: {_brief(x)}"))
         except (DataError, FileNotFoundError) as e:
             conn.send(('wrong result', f"valid input refused: {str(e)[:200]}") if t.invalid is False else ('refused', None))
         except BaseException as e:

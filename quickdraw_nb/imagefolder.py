@@ -9,7 +9,7 @@ __all__ = ['IMAGE_SUFFIXES', 'LABEL_COLUMNS', 'MAX_CLASSES', 'MAX_IMAGE_PIXELS',
 
 # %% ../nbs/07_imagefolder.ipynb #6a163871
 from .core import DataError, parse_categories, check_categories, check_file, require, atomic_write
-import hashlib, json, os, stat
+import hashlib, json, os, stat, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -19,7 +19,7 @@ from fastai.torch_core import TensorImage
 from .bitmaps import Bitmaps
 from .datablock import bitmap_datablock
 
-# %% ../nbs/07_imagefolder.ipynb #544b9377
+# %% ../nbs/07_imagefolder.ipynb #df068808
 _MAX_LINKS = 40  # symlinks followed while resolving one path (as the kernel's ELOOP limit)
 
 def _walk(start:Path, parts:list, where:str) -> Path:
@@ -65,29 +65,37 @@ def safe_path(root,  # the data root every image must lie in
         raise DataError(f"{where}: a {kind}, not a regular file: refused")
     return resolved
 
-# %% ../nbs/07_imagefolder.ipynb #5b5e90ab
+# %% ../nbs/07_imagefolder.ipynb #97ef22ba
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff')
 LABEL_COLUMNS = ('image_path', 'class_name', 'target')
 
 MAX_CLASSES = 100_000  # a target (class index) above this is refused
 
+def _lines(mask) -> list:
+    "CSV line numbers (header = 1) of the rows where `mask` holds, the first 5."
+    return (np.flatnonzero(np.asarray(mask)) + 2).tolist()[:5]
+
 def _csv_table(csv:Path, labelled:bool) -> pd.DataFrame:
     check_file(csv, 'CSV file')
-    try: df = pd.read_csv(csv, dtype={'image_path': str, 'class_name': str, 'target': str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OverflowError, RecursionError) as e:
+    try:
+        with warnings.catch_warnings():  # a row longer than the header: refused, not cut short
+            warnings.simplefilter('error', pd.errors.ParserWarning)
+            df = pd.read_csv(csv, dtype={'image_path': str, 'class_name': str, 'target': str}, index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError, OverflowError, RecursionError) as e:
         raise DataError(f"{csv}: not a readable CSV ({type(e).__name__}: {str(e)[:200]})") from None
     need = LABEL_COLUMNS if labelled else LABEL_COLUMNS[:1]
     if missing := [c for c in need if c not in df.columns]:
         raise DataError(f"{csv}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (found: {', '.join(map(str, df.columns))}); "
                         f"a {'training' if labelled else 'test'} CSV needs {', '.join(need)}")
     if len(df) == 0: raise DataError(f"{csv}: no rows")
+    df = df.reset_index(drop=True)
     if labelled:
-        if df.class_name.isna().any(): raise DataError(f"{csv}: empty class_name in row(s) {(df.index[df.class_name.isna()] + 2).tolist()[:10]} (line numbers)")
+        if df.class_name.isna().any(): raise DataError(f"{csv}: empty class_name in row(s) {_lines(df.class_name.isna())} (line numbers)")
         odd = ~df.class_name.map(lambda c: c.isprintable() and len(c) <= 200)
-        if odd.any(): raise DataError(f"{csv}: class_name must be printable text of at most 200 characters; bad value(s) {df.class_name[odd].tolist()[:3]!r} on line(s) {(df.index[odd] + 2).tolist()[:5]}")
+        if odd.any(): raise DataError(f"{csv}: class_name must be printable text of at most 200 characters; bad value(s) {df.class_name[odd].tolist()[:3]!r} on line(s) {_lines(odd)}")
         t = pd.to_numeric(df.target, errors='coerce')  # read as text: 'True' or '1e400' are not class indices
         bad = t.isna() | ~np.isfinite(t) | (t != t.round()) | (t < 0) | (t > MAX_CLASSES)
-        if bad.any(): raise DataError(f"{csv}: target must be a class index (integer from 0 to {MAX_CLASSES:,}); bad value(s) {df.target[bad].astype(str).tolist()[:5]} on line(s) {(df.index[bad] + 2).tolist()[:5]}")
+        if bad.any(): raise DataError(f"{csv}: target must be a class index (integer from 0 to {MAX_CLASSES:,}); bad value(s) {df.target[bad].astype(str).tolist()[:5]} on line(s) {_lines(bad)}")
         df['target'] = t.astype(int)
     return df
 
@@ -127,7 +135,7 @@ def image_table(source,  # a CSV file, or a folder (with one sub-folder per clas
     if max_per_cat is not None: df = df.groupby('class_name', sort=False).head(max_per_cat)
     return df.reset_index(drop=True), vocab
 
-# %% ../nbs/07_imagefolder.ipynb #df6576b5
+# %% ../nbs/07_imagefolder.ipynb #48f7139e
 MAX_IMAGE_PIXELS = 40_000_000  # refused beyond this (width * height, and the square it is padded to), before decoding
 
 def _open_image(path):
@@ -144,6 +152,8 @@ def _open_image(path):
             raise DataError(f"{path}: {w}x{h} pixels (padded to {max(w, h)}x{max(w, h)}) is over MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS:,}: refused")
         return im, f
     except DataError: f.close(); raise
+    except Image.DecompressionBombError as e:  # PIL's own check, on headers far over any limit
+        f.close(); raise DataError(f"{path}: over MAX_IMAGE_PIXELS = {MAX_IMAGE_PIXELS:,} pixels: refused ({e})") from None
     except Exception as e: f.close(); raise DataError(f"{path}: not a readable image ({type(e).__name__}: {e})") from None
 
 def decode_sketch(path,  # an image file (PNG, JPEG, ...)
@@ -172,7 +182,7 @@ def decode_sketch(path,  # an image file (PNG, JPEG, ...)
     if a.shape[0] != size: a = np.asarray(Image.fromarray(a).resize((size, size), Image.Resampling.LANCZOS if a.shape[0] > size else Image.Resampling.BILINEAR))
     return a
 
-# %% ../nbs/07_imagefolder.ipynb #6d210c92
+# %% ../nbs/07_imagefolder.ipynb #b07a7bf5
 def _decode(args):
     path, size, invert = args
     try: return decode_sketch(path, size, invert), None
@@ -214,7 +224,7 @@ def load_images(paths,  # image files
         with atomic_write(cache) as f: np.savez(f, images=images, kept=kept)
     return images, kept
 
-# %% ../nbs/07_imagefolder.ipynb #6cb8f966
+# %% ../nbs/07_imagefolder.ipynb #8a5372fc
 class SketchImages(Bitmaps):
     "`Bitmaps` decoded from image files: also `paths` (one per image) and `table` (the rows they came from)."
     def __init__(self, images, labels, vocab, paths, table=None, source=None):
@@ -240,7 +250,7 @@ def load_image_folder(source,  # a CSV file, or a folder (one sub-folder per cla
     else: labels = torch.full((len(df),), -1, dtype=torch.int64)
     return SketchImages(torch.from_numpy(images), labels, found, df.path.tolist(), df, source=Path(source))
 
-# %% ../nbs/07_imagefolder.ipynb #8b0ad09d
+# %% ../nbs/07_imagefolder.ipynb #c1eb085c
 def sketch_albumentations(max_rotate:float=10., scale=(0.9, 1.1), translate:float=0.05, p_affine:float=0.75, p_flip:float=0.5, p_elastic:float=0.2):
     "An albumentations pipeline for uint8 sketches (ink high): affine jitter with zero padding, horizontal flips, elastic distortion."
     A = require('albumentations', 'albumentations')

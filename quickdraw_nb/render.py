@@ -30,6 +30,7 @@ def flatten_drawings(drawings,  # `Drawing`s, simplified or raw
     offsets = np.concatenate([[0], np.cumsum(per_drawing)]).astype(np.int64)
     starts, B = offsets[:-1], len(drawings)
     xy = np.concatenate([s[:2] for s in strokes], axis=1).T.astype(np.float32)
+    if not np.isfinite(xy).all(): raise DataError("drawings hold NaN or infinite coordinates")
     first_stroke = np.concatenate([[0], np.cumsum(n_strokes)[:-1]])
     stroke = np.repeat(np.arange(len(strokes)) - np.repeat(first_stroke, n_strokes), lens).astype(np.float32)
     owner = np.repeat(np.arange(B), per_drawing)
@@ -47,6 +48,7 @@ def flatten_drawings(drawings,  # `Drawing`s, simplified or raw
     t = np.cumsum(step, dtype=np.float64)
     if timed.any():
         real = np.concatenate([s[2] if s.shape[0] == 3 else np.zeros(s.shape[1], np.float32) for s in strokes]).astype(np.float64)
+        if not np.isfinite(real).all(): raise DataError("drawings hold NaN or infinite times")
         t = np.where(timed[owner], real, t)
     t = t - np.minimum.reduceat(t, starts)[owner]
     top = np.maximum.reduceat(t, starts)
