@@ -120,7 +120,8 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
     if tensorboard:
         try: from fastai.callback.tensorboard import TensorBoardCallback
         except ImportError as e:  # a DataError: the console scripts print it without a traceback
-            raise DataError(f"TensorBoard logs need {e.name!r}: pip install 'quickdraw_nb[tensorboard]', or tensorboard=False") from None
+            raise DataError(f"TensorBoard logs need {e.name!r}: pip install 'quickdraw_nb[tensorboard]', "
+                            "or tensorboard=False") from None
         cbs.append(TensorBoardCallback(Path(log_dir)/'tensorboard', trace_model=False, log_preds=False))
     return cbs
 
