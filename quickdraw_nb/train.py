@@ -119,7 +119,9 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
     cbs = [CSVLogger(Path(log_dir)/'history.csv', append=append)]
     if tensorboard:
         try: from fastai.callback.tensorboard import TensorBoardCallback
-        except ImportError as e: raise DataError(f"TensorBoard logs need the tensorboard package ({e}): pip install tensorboard, or tensorboard=False") from None
+        except ImportError as e:  # a DataError: the console scripts print it without a traceback
+            raise DataError(f"TensorBoard logs need {e.name!r}: pip install 'quickdraw_nb[tensorboard]', "
+                            "or tensorboard=False") from None
         cbs.append(TensorBoardCallback(Path(log_dir)/'tensorboard', trace_model=False, log_preds=False))
     return cbs
 
