@@ -14,9 +14,10 @@ from fastai.torch_core import TensorImageBW, TensorImage
 from .inference import Predictor
 from .evaluate import evaluate_preds, write_report
 from .cli import HelpFormatter, run_cli
-from .cli_predict import read_inputs, tta_probs
+from .cli_predict import read_inputs
+from .predictor import load_predictor, tta_probs
 
-# %% ../nbs/52_cli_evaluate.ipynb #44b44677
+# %% ../nbs/52_cli_evaluate.ipynb #718412dd
 class DrawingsView:
     "uint8 drawings (N, C, H, W) seen as a loader's dataset, so that the report can draw them (`dl.dataset[i][0].show()`)."
     def __init__(self, x:torch.Tensor, items=None): self.x, self.items = x, list(items) if items is not None else None
@@ -38,7 +39,7 @@ def _category_folder(folder:Path, predictor:Predictor, cats, max_per_cat):
         x, ids = read_inputs(f, predictor)
         if max_per_cat: x, ids = x[:max_per_cat], ids.iloc[:max_per_cat]
         xs.append(x); rows.append(ids.assign(file=f.name, class_name=c))
-    return torch.cat(xs), pd.concat(rows, ignore_index=True)
+    return torch.from_numpy(np.concatenate(xs)), pd.concat(rows, ignore_index=True)
 
 def labelled_inputs(source,  # CSV (image_path, class_name, target), folder of class sub-folders, or folder of <category>.npy / stroke files
                     predictor:Predictor, root=None,
@@ -50,11 +51,12 @@ def labelled_inputs(source,  # CSV (image_path, class_name, target), folder of c
     if per_category: x, df = _category_folder(source, predictor, cats, max_per_cat)
     else:
         x, df = read_inputs(source, predictor, root=root, labelled=True, on_error=on_error)
+        x = torch.from_numpy(x)
         check_categories(sorted(set(df.class_name)), predictor.vocab, where="the model's classes")
     targs = torch.tensor([predictor.vocab.index(c) for c in df.class_name], dtype=torch.int64)
     return x, targs, df
 
-# %% ../nbs/52_cli_evaluate.ipynb #a6959fc8
+# %% ../nbs/52_cli_evaluate.ipynb #b620355b
 def evaluate_model(model,  # model folder (model.safetensors + model.json)
                    data,  # labelled data, see `labelled_inputs`
                    out,  # report folder
@@ -62,9 +64,9 @@ def evaluate_model(model,  # model folder (model.safetensors + model.json)
                    bs:int=256, device='cpu') -> dict:
     "Evaluate the saved model in `model` on labelled `data` and write the evaluation report to `out`."
     t0 = time.perf_counter()
-    predictor = Predictor.from_folder(model, device=device)
+    predictor = load_predictor(model, device=device)  # onnxruntime when the folder has a current model.onnx
     x, targs, df = labelled_inputs(data, predictor, root, cats, max_per_cat, on_error)
-    probs = tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)
+    probs = torch.as_tensor(np.asarray(tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)))
     ids = df.image_path if 'image_path' in df else df.file + ':' + df.iloc[:, 0].astype(str)
     ev = evaluate_preds(probs, targs, predictor.vocab, DrawingsView(x, ids))
     extra = dict(model=str(Path(model).resolve()), arch=predictor.meta['arch'], data=str(data), tta=tta,
