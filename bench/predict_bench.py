@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT/'bench'))
 
 def make_inputs(folder:Path, n:int) -> tuple[Path, Path]:
     "An .ndjson and a Kaggle CSV of `n` real drawings (the shared simplified files, repeated)."
-    from quickdraw_nb.core import shared_data
+    from quickdraw_nb.testing import shared_data
     from quickdraw_nb.strokes import write_kaggle_csv, read_ndjson
     lines = []
     for f in sorted((shared_data()/'strokes'/'simplified').glob('*.ndjson')): lines += f.read_text().splitlines()

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def train_small_model(out:Path) -> Path:
     "A resnet10t trained for 2 epochs on 1,000 bitmaps of each of the 15 shared categories with the library's `train_bitmaps`; its model folder."
-    from quickdraw_nb.core import shared_data
+    from quickdraw_nb.testing import shared_data
     try: from quickdraw_nb.train import train_bitmaps
     except ImportError: from quickdraw_nb.cli import train_bitmaps
     import contextlib, io
@@ -34,7 +34,8 @@ def train_small_model(out:Path) -> Path:
 
 def payloads(n:int=2000, k:int=3) -> list[bytes]:
     "JSON bodies of `n` real drawings: the model's 15 categories first, then others; simplified and raw alternating."
-    from quickdraw_nb.core import shared_data, BITMAP15, QD_CATEGORIES
+    from quickdraw_nb.core import BITMAP15, QD_CATEGORIES
+    from quickdraw_nb.testing import shared_data
     from quickdraw_nb.strokes import read_ndjson
     base = shared_data()/'strokes'
     cats = list(BITMAP15) + [c for c in QD_CATEGORIES if c not in BITMAP15]

@@ -7,7 +7,7 @@ __all__ = ['Preprocess', 'SketchClassifier', 'as_drawing_batch', 'Predictor', 'e
            'OnnxPredictor', 'stroke_render_settings', 'tta_probs', 'load_predictor']
 
 # %% ../nbs/40_inference.ipynb #2f1ddcd0
-from .core import DataError
+from .core import DataError, require, atomic_write
 import json
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -101,6 +101,7 @@ def export_module(module:nn.Module,  # a `SketchClassifier`
     "Export `module` (uint8 drawings -> probabilities) to one ONNX file with a dynamic batch size, replaced atomically."
     import warnings
     path = Path(path)
+    require('onnxscript', 'onnx'); require('onnx', 'onnx')  # what torch.onnx's exporter needs
     example = torch.zeros(2, meta['n_in'], *meta['image_size'], dtype=torch.uint8)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -108,11 +109,7 @@ def export_module(module:nn.Module,  # a `SketchClassifier`
                                     dynamic_shapes=({0: torch.export.Dim('batch', min=1)},), opset_version=opset,
                                     external_data=False, verbose=False)
     program.model.metadata_props[ONNX_META_KEY] = json.dumps({k: v for k, v in meta.items() if k != 'onnx'})
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
-        program.save(str(tmp), external_data=False)
-        tmp.replace(path)
-    finally: tmp.unlink(missing_ok=True)
+    with atomic_write(path, mode=None) as tmp: program.save(str(tmp), external_data=False)
     return path
 
 def write_onnx(meta:dict,  # a model description with its `weights_sha256`

@@ -8,7 +8,7 @@ __all__ = ['MODEL_KWARGS', 'MODEL_FORMAT', 'ONNX_META_KEY', 'check_arch', 'stem_
            'record_onnx']
 
 # %% ../nbs/09_modelfile.ipynb #07565673
-from .core import DataError
+from .core import DataError, atomic_write
 import hashlib, importlib.util, json, math, os, re, time
 from pathlib import Path
 
@@ -164,21 +164,16 @@ def _sha256(path:Path) -> str:
 def _write_model_files(state:dict, meta:dict, path:Path, onnx=None) -> Path:
     "Write `state` (tensors), its ONNX export (`onnx(meta, file)`, optional) and `meta` into folder `path`, renamed into place at the end."
     from safetensors.torch import save_file
+    from contextlib import nullcontext
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    wtmp, otmp, jtmp = path/'.model.safetensors.tmp', path/'.model.onnx.tmp', path/'.model.json.tmp'
-    try:
+    with atomic_write(path/'model.safetensors', mode=None) as wtmp:  # replaced last: the JSON and ONNX file go first
         save_file(state, str(wtmp), metadata={'format': _FORMAT, 'spec': json.dumps({k: meta[k] for k in _SPEC})})
         meta = {**{k: v for k, v in meta.items() if k != 'onnx'}, 'weights_sha256': _sha256(wtmp)}
-        if onnx is not None:
-            onnx(meta, otmp)
-            meta['onnx'] = dict(file='model.onnx', sha256=_sha256(otmp))
-        jtmp.write_text(json.dumps(meta, indent=2))
-        os.replace(wtmp, path/'model.safetensors')
-        if onnx is not None: os.replace(otmp, path/'model.onnx')
-        os.replace(jtmp, path/'model.json')
-    finally:
-        for p in (wtmp, otmp, jtmp): p.unlink(missing_ok=True)
+        with (atomic_write(path/'model.onnx', mode=None) if onnx is not None else nullcontext()) as otmp:
+            if onnx is not None:
+                onnx(meta, otmp)
+                meta['onnx'] = dict(file='model.onnx', sha256=_sha256(otmp))
+            with atomic_write(path/'model.json', 'w', encoding='utf-8') as f: f.write(json.dumps(meta, indent=2))
     return path
 
 # %% ../nbs/09_modelfile.ipynb #9b481813
@@ -326,7 +321,5 @@ def record_onnx(path  # folder written by `save_model`, with a `model.onnx` expo
     ok, why = onnx_status(path, meta)
     if not ok: raise DataError(f"{why}: not recorded")
     meta['onnx'] = dict(file='model.onnx', sha256=_sha256(path/'model.onnx'))
-    tmp = path/'.model.json.tmp'
-    try: tmp.write_text(json.dumps(meta, indent=2)); os.replace(tmp, path/'model.json')
-    finally: tmp.unlink(missing_ok=True)
+    with atomic_write(path/'model.json', 'w', encoding='utf-8') as f: f.write(json.dumps(meta, indent=2))
     return meta

@@ -7,7 +7,7 @@ __all__ = ['RUNTIMES', 'drawing_batch', 'official_bitmap_render', 'stroke_render
            'BasePredictor', 'OnnxPredictor', 'load_predictor']
 
 # %% ../nbs/39_predictor.ipynb #e060e489
-from .core import DataError
+from .core import DataError, require
 import json
 from pathlib import Path
 import numpy as np
@@ -140,7 +140,7 @@ class OnnxPredictor(BasePredictor):
     "A predictor running an ONNX file from `save_model`/`export_onnx` in onnxruntime (CPU); needs no torch."
     def __init__(self, path,  # an ONNX file written by `save_model` or `export_onnx`
                  threads:int|None=None):  # onnxruntime intra-op threads (default: onnxruntime's choice)
-        import onnxruntime as ort
+        ort = require('onnxruntime', 'onnx')
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f"{path} not found: export one with export_onnx")
         opts = ort.SessionOptions()
