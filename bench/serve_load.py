@@ -21,14 +21,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 def train_small_model(out:Path) -> Path:
-    "A resnet10t trained for 2 epochs on 1,000 bitmaps of each of the 15 shared categories with the library's `train_bitmaps`; its model folder."
+    "A resnet10t trained for 1 epoch on 400 bitmaps of each of the 15 shared categories with the library's `train_bitmaps`; its model folder."
     from quickdraw_nb.testing import shared_data
     try: from quickdraw_nb.train import train_bitmaps
     except ImportError: from quickdraw_nb.cli import train_bitmaps
     import contextlib, io
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-        train_bitmaps(data=shared_data()/'bitmap', max_per_cat=1000, arch='resnet10t', epochs=2, bs=128, lr=1e-2, out=out, progress=False)
+        train_bitmaps(data=shared_data()/'bitmap', max_per_cat=400, arch='resnet10t', epochs=1, bs=64, lr=1e-2, out=out, progress=False)
     print('model:', log.getvalue().strip().splitlines()[-1][-200:])
     return out/'model'
 
