@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def train_small_model(out:Path) -> Path:
     "A resnet10t trained for 1 epoch on 400 bitmaps of each of the 15 shared categories with the library's `train_bitmaps`; its model folder."
     from quickdraw_nb.testing import shared_data
-    try: from quickdraw_nb.train import train_bitmaps
-    except ImportError: from quickdraw_nb.cli import train_bitmaps
+    from quickdraw_nb.train import train_bitmaps
     import contextlib, io
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
