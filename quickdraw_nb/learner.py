@@ -25,6 +25,7 @@ from .datablock import ResizeBatch
 
 # %% ../nbs/20_learner.ipynb #944e35fa
 from functools import partial
+import quickdraw_nb.models  # registers the sketch architectures (sketch_cnn, ...) with timm
 from .pretrained import create_pretrained_model, pretrained_stats, set_normalize
 from timm.models import group_parameters
 from fastai.callback.channelslast import ChannelsLast
