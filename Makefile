@@ -1,5 +1,6 @@
 # Two commands do everything (see README):
 #   make train   creates .venv if missing, then trains and evaluates on the real Quick, Draw! bitmaps
+#                (../shared/data/quickdraw/bitmap beside the checkout, else downloaded into data/)
 #   make test    creates .venv if missing, then runs every notebook's tests (nbdev_test) and the repo checks
 # Extra arguments for the main job: make train ARGS="--epochs 3 --arch resnet10t"
 
@@ -8,6 +9,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
+# the real bitmaps beside this checkout, when they are there (the library itself never looks for ../shared)
+SHARED_BITMAPS := $(wildcard ../shared/data/quickdraw/bitmap)
+TRAIN_DATA := $(if $(SHARED_BITMAPS),--data $(SHARED_BITMAPS))
 
 .PHONY: train test browser env export clean-nbs readme docs
 
@@ -20,7 +24,7 @@ $(STAMP): settings.ini setup.py constraints.txt
 	@touch $(STAMP)
 
 train: $(STAMP)
-	$(BIN)/qd_train $(ARGS)
+	$(BIN)/qd_train $(TRAIN_DATA) $(ARGS)
 
 test: $(STAMP) browser
 	$(BIN)/python tools/run_tests.py $(ARGS)

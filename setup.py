@@ -26,7 +26,9 @@ requirements = shlex.split(cfg.get('requirements', ''))
 if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_requirements', ''))
 min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
-dev_requirements = (cfg.get('dev_requirements') or '').split()
+# optional parts: `extras = a b` and `a_requirements = ...` in settings.ini; [dev] has all of them and the dev tools
+extras_require = {e: shlex.split(cfg.get(f'{e}_requirements', '')) for e in cfg.get('extras', '').split()}
+dev_requirements = [r for e in extras_require.values() for r in e] + (cfg.get('dev_requirements') or '').split()
 
 package_data = dict()
 pkg_data = cfg.get('package_data', None)
@@ -47,7 +49,7 @@ setuptools.setup(
     packages = setuptools.find_packages(),
     include_package_data = True,
     install_requires = requirements,
-    extras_require={ 'dev': dev_requirements },
+    extras_require={**extras_require, 'dev': dev_requirements},
     dependency_links = cfg.get('dep_links','').split(),
     python_requires  = '>=' + cfg['min_python'],
     long_description = open('README.md', encoding='utf-8').read(),

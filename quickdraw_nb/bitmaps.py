@@ -69,7 +69,7 @@ class Bitmaps:
 def bitmap_categories(path) -> list[str]:
     "Sorted category names of the `.npy` files in folder `path`."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"bitmap folder {path} does not exist: pass a folder with one <category>.npy per class, or download the files first (quickdraw_nb.download.download_bitmaps)")
+    if not path.exists(): raise FileNotFoundError(f"bitmap folder {path} does not exist: pass a folder with one <category>.npy per class, or download them first (`qd_download cat,owl`, or quickdraw_nb.bitmaps.bitmap_folder(cats=...))")
     if not path.is_dir(): raise DataError(f"{path} is not a folder: expected a folder with one <category>.npy per class")
     cats = sorted(p.stem for p in path.glob('*.npy'))
     if not cats: raise DataError(f"bitmap folder {path} holds no .npy files: expected one <category>.npy per class, e.g. 'cat.npy'")

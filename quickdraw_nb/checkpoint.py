@@ -6,7 +6,7 @@
 __all__ = ['save_state', 'load_state', 'rng_states', 'set_rng_states', 'Checkpoint', 'fit_one_cycle_resumable']
 
 # %% ../nbs/22_checkpoint.ipynb #67dc58e6
-from .core import DataError
+from .core import DataError, atomic_write
 import json, os, random
 from pathlib import Path
 import numpy as np, torch
@@ -43,28 +43,15 @@ def _unflatten(obj, tensors:dict):
     if isinstance(obj, list): return [_unflatten(v, tensors) for v in obj]
     return obj
 
-def _fsync_dir(path:Path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try: os.fsync(fd)
-        finally: os.close(fd)
-    except OSError: pass  # not every file system lets you sync a folder
-
 def save_state(state:dict,  # dicts, lists, numbers, strings, None and tensors
                path  # the checkpoint file to write (replaced atomically)
               ) -> Path:
     "Write `state` to `path` as one safetensors file (tensors) with JSON (everything else) in its header, atomically."
     from safetensors.torch import save_file
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
     tensors = {}
     meta = {'format': _CKPT_FORMAT, 'state': json.dumps(_flatten(state, tensors))}
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    try:
-        save_file(tensors, str(tmp), metadata=meta)
-        with open(tmp, 'rb+') as f: os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally: tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    with atomic_write(path, mode=None) as tmp: save_file(tensors, str(tmp), metadata=meta)
     return path
 
 def load_state(path) -> dict:

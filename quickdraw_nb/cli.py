@@ -8,7 +8,7 @@ __all__ = ['SOURCES', 'SCHEDULERS', 'default_bitmap_folder', 'detect_source', 'l
            'run_console', 'qd_train', 'qd_download']
 
 # %% ../nbs/50_cli.ipynb #f3806725
-from .core import shared_data, parse_categories, DataError
+from .core import parse_categories, DataError
 import argparse, difflib, json, os, platform, sys, time
 from pathlib import Path
 import numpy as np, torch
@@ -24,9 +24,7 @@ from .checkpoint import fit_one_cycle_resumable
 
 # %% ../nbs/50_cli.ipynb #60a74324
 def default_bitmap_folder(cats=None, download:bool=True, url:str|None=None) -> Path:
-    "The shared real bitmaps beside a checkout if present, else `data/quickdraw/bitmap` (downloading missing `cats`)."
-    shared = shared_data('quickdraw/bitmap')
-    if shared is not None: return shared
+    "`data/quickdraw/bitmap` (downloading missing `cats`)."
     return bitmap_folder(None, cats, download=download, url=url)
 
 SOURCES = ('bitmaps', 'strokes', 'images')

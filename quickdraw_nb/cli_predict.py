@@ -7,7 +7,7 @@ __all__ = ['STROKE_FILES', 'read_inputs', 'tta_probs', 'predict_table', 'predict
            'qd_predict']
 
 # %% ../nbs/51_cli_predict.ipynb #a5127268
-from .core import DataError
+from .core import DataError, atomic_write
 import argparse, os, sys
 from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
@@ -105,10 +105,8 @@ def predict_parser() -> argparse.ArgumentParser:
 
 def write_csv_atomic(df:pd.DataFrame, path) -> Path:
     "Write `df` to `path` through a temporary file renamed at the end."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f'.{path.name}.part')
-    try: df.to_csv(part, index=False); os.replace(part, path)
-    finally: part.unlink(missing_ok=True)
+    path = Path(path)
+    with atomic_write(path, 'w', encoding='utf-8', newline='') as f: df.to_csv(f, index=False)
     return path
 
 def predict_file(model, input, out='predictions.csv', k:int=3, tta:bool=False, root=None, on_error:str='raise', bs:int=256, device='cpu') -> pd.DataFrame:

@@ -6,7 +6,7 @@
 __all__ = ['ShardedDL', 'GlobalAvgLoss', 'DataParallelTrainer', 'data_parallel', 'train_distributed', 'main']
 
 # %% ../nbs/23_distributed.ipynb #c2bc753b
-from .core import DataError, shared_data
+from .core import DataError
 import json, os, time
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,7 +103,7 @@ class _Probe(Callback):
             self.info['first_grad'] = g.flatten()[:8].tolist()
     def after_train(self): self.info['epoch_shards'].append(list(getattr(self.learn.dl, 'last_idxs', [])))
 
-def train_distributed(data=None,  # folder of <category>.npy files (default: the shared bitmaps beside a checkout)
+def train_distributed(data=None,  # folder of <category>.npy files
                       cats=None, max_per_cat:int|None=None, arch:str='resnet18', size:int|None=None,
                       epochs:int=12, bs:int=256,  # batch size of each process
                       lr:float=4e-3, valid_pct:float=0.2, seed:int=42,
@@ -112,8 +112,8 @@ def train_distributed(data=None,  # folder of <category>.npy files (default: the
     rank, world = rank_distrib(), max(num_distrib(), 1)
     if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))  # this process's GPU
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    folder = Path(data) if data else shared_data('quickdraw/bitmap')
-    if folder is None: raise DataError("no --data folder given and no shared data beside this checkout")
+    if not data: raise DataError("no data given: pass --data, a folder of <category>.npy bitmap files")
+    folder = Path(data)
     set_seed(seed)
     bm = load_bitmaps(folder, cats=cats, max_per_cat=max_per_cat, seed=seed)
     learn = timm_learner(bitmap_dataloaders(bm, bs=bs, valid_pct=valid_pct, seed=seed, size=size), arch)
@@ -136,7 +136,7 @@ def train_distributed(data=None,  # folder of <category>.npy files (default: the
     return res
 
 @call_parse
-def main(data:str=None,  # folder of <category>.npy bitmap files (default: the shared real data beside a checkout)
+def main(data:str=None,  # folder of <category>.npy bitmap files
          cats:str=None,  # comma-separated categories (default: all in the folder)
          max_per_cat:int=None,  # at most this many drawings per category
          arch:str='resnet18',  # any timm architecture name

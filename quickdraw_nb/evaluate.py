@@ -10,7 +10,7 @@ __all__ = ['TTAPredict', 'get_predictions', 'confusion_matrix', 'per_class_table
            'compare_runs', 'plot_comparison', 'write_comparison']
 
 # %% ../nbs/30_evaluate.ipynb #c161ac61
-from .core import DataError
+from .core import DataError, atomic_write
 import base64, hashlib, html, json, os
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -338,10 +338,7 @@ def _json_default(o):
 
 def _write_atomic(path:Path, write):
     "Write through a temporary file in the same folder, so a failure never leaves a half-written `path`."
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try: write(tmp); os.replace(tmp, path)
-    finally:
-        if tmp.exists(): tmp.unlink()
+    with atomic_write(path, mode=None) as tmp: write(tmp)
 
 def _save_fig(fig, path:Path, dpi:int=100):
     import matplotlib.pyplot as plt

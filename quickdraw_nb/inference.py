@@ -7,7 +7,7 @@ __all__ = ['OFFICIAL_BITMAP_RENDER', 'Preprocess', 'SketchClassifier', 'as_drawi
            'export_onnx', 'OnnxPredictor']
 
 # %% ../nbs/40_inference.ipynb #2f1ddcd0
-from .core import DataError
+from .core import DataError, require, atomic_write
 import json
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -149,6 +149,7 @@ def export_onnx(predictor:Predictor,
     import warnings
     if path is None and predictor.folder is None: raise ValueError("give a path: this predictor was not loaded from a folder")
     path = Path(path) if path is not None else predictor.folder/'model.onnx'
+    require('onnxscript', 'onnx'); require('onnx', 'onnx')  # what torch.onnx's exporter needs
     example = torch.zeros(2, predictor.n_in, *predictor.image_size, dtype=torch.uint8)
     try:
         with warnings.catch_warnings():
@@ -158,11 +159,7 @@ def export_onnx(predictor:Predictor,
                                         external_data=False, verbose=False)
     finally: predictor.module.to(predictor.device)
     program.model.metadata_props[_ONNX_META_KEY] = json.dumps(predictor.meta)
-    tmp = path.with_name(f'.{path.name}.tmp')
-    try:
-        program.save(str(tmp), external_data=False)
-        tmp.replace(path)
-    finally: tmp.unlink(missing_ok=True)
+    with atomic_write(path, mode=None) as tmp: program.save(str(tmp), external_data=False)
     return path
 
 # %% ../nbs/40_inference.ipynb #3b84fc6e
@@ -170,7 +167,7 @@ class OnnxPredictor(Predictor):
     "A `Predictor` running an ONNX file from `export_onnx` in onnxruntime (CPU)."
     def __init__(self, path,  # an ONNX file written by `export_onnx`
                  threads:int|None=None):  # onnxruntime intra-op threads (default: onnxruntime's choice)
-        import onnxruntime as ort
+        ort = require('onnxruntime', 'onnx')
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f"{path} not found: export one with export_onnx")
         opts = ort.SessionOptions()

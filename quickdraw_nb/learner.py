@@ -7,7 +7,7 @@ __all__ = ['create_timm_model', 'stem_stride', 'set_stem_stride', 'timm_splitter
            'timm_learner', 'suggest_lr', 'Throughput', 'save_model', 'check_model_meta', 'load_model']
 
 # %% ../nbs/20_learner.ipynb #8a8ea016
-from .core import DataError
+from .core import DataError, atomic_write
 import hashlib, json, time
 import numpy as np
 from pathlib import Path
@@ -222,15 +222,10 @@ def _sha256(path:Path) -> str:
 def _write_model_files(state:dict, meta:dict, path:Path) -> Path:
     "Write `state` (tensors) and `meta` as `model.safetensors` and `model.json` in `path`, each replaced atomically."
     from safetensors.torch import save_file
-    path.mkdir(parents=True, exist_ok=True)
-    wtmp, jtmp = path/'.model.safetensors.tmp', path/'.model.json.tmp'
-    try:
+    with atomic_write(path/'model.safetensors', mode=None) as wtmp:  # model.json (with the weights' hash) goes first
         save_file(state, str(wtmp), metadata={'format': _FORMAT, 'spec': json.dumps({k: meta[k] for k in _SPEC})})
         meta = {**meta, 'weights_sha256': _sha256(wtmp)}
-        jtmp.write_text(json.dumps(meta, indent=2))
-        os.replace(wtmp, path/'model.safetensors'); os.replace(jtmp, path/'model.json')
-    finally:
-        for p in (wtmp, jtmp): p.unlink(missing_ok=True)
+        with atomic_write(path/'model.json', 'w', encoding='utf-8') as f: f.write(json.dumps(meta, indent=2))
     return path
 
 def save_model(learn:Learner, path,  # folder to write `model.safetensors` and `model.json` into

@@ -9,7 +9,7 @@ __all__ = ['KAGGLE_COLUMNS', 'STROKE_SUFFIXES', 'STROKE_FORMATS', 'Drawing', 'pa
            'stroke_validator', 'download_strokes', 'stroke_folder']
 
 # %% ../nbs/03_strokes.ipynb #30be7533
-from .core import DataError, QD_CATEGORIES, check_categories, parse_categories, data_dir
+from .core import DataError, QD_CATEGORIES, check_categories, parse_categories, data_dir, atomic_write
 from .download import download_quickdraw
 import csv, gzip, itertools, json, math, os, struct
 from collections import Counter
@@ -194,21 +194,10 @@ def read_ndjson(path,  # a `.ndjson` (or `.ndjson.gz`) file, one drawing per lin
 # %% ../nbs/03_strokes.ipynb #2759e7aa
 _BIN_HEAD = struct.Struct('<Q2sBIH')  # key_id, countrycode, recognized, timestamp, n_strokes
 
-@contextmanager
-def _atomic_path(path:Path):
-    "Yield a temporary path beside `path`; rename it to `path` only if the block succeeds."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + '.part')
-    try:
-        yield part
-        os.replace(part, path)
-    finally:
-        if part.exists(): part.unlink()
-
 def write_binary(drawings, path) -> Path:
     "Write simplified `drawings` as a Quick, Draw! `.bin` file (atomically); `DataError` if one is not simplified."
     path = Path(path)
-    with _atomic_path(path) as part, open(part, 'wb') as f:
+    with atomic_write(path, 'wb') as f:
         for i, d in enumerate(drawings):
             cc = (d.countrycode or '').encode('ascii', 'replace')[:2].ljust(2, b'\0')
             f.write(_BIN_HEAD.pack(d.key_id or 0, cc, int(bool(d.recognized)), int(d.timestamp or 0), d.n_strokes))
@@ -268,7 +257,7 @@ def _drawing_json(d:Drawing) -> list:
 def write_kaggle_csv(drawings, path) -> Path:
     "Write `drawings` as a Kaggle doodle-recognition CSV (atomically)."
     path = Path(path)
-    with _atomic_path(path) as part, open(part, 'w', newline='', encoding='utf-8') as f:
+    with atomic_write(path, 'w', newline='', encoding='utf-8') as f:
         w = csv.writer(f)
         w.writerow(KAGGLE_COLUMNS)
         for d in drawings:
@@ -351,7 +340,7 @@ def stroke_files(folder,  # a folder with one stroke file per category
 def write_ndjson(drawings, path) -> Path:
     "Write `drawings` as an ndjson file in the dataset's layout (atomically)."
     path = Path(path)
-    with _atomic_path(path) as part, open(part, 'w', encoding='utf-8') as f:
+    with atomic_write(path, 'w', encoding='utf-8') as f:
         for d in drawings:
             rec = dict(word=d.word, countrycode=d.countrycode, timestamp=format_timestamp(d.timestamp), recognized=d.recognized,
                        key_id=None if d.key_id is None else str(d.key_id), drawing=_drawing_json(d))
