@@ -21,8 +21,9 @@ from .learner import timm_learner, save_model, Throughput, suggest_lr
 from .evaluate import evaluate, write_report
 from .imagefolder import load_image_folder, image_dataloaders, IMAGE_SUFFIXES, TRANSFORMS
 from .checkpoint import fit_one_cycle_resumable
+from .recipes import RECIPES, recipe as make_recipe, recipe_dataloaders, recipe_learner, fit_recipe
 
-# %% ../nbs/50_cli.ipynb #60a74324
+# %% ../nbs/50_cli.ipynb #11161691
 def default_bitmap_folder(cats=None, download:bool=True, url:str|None=None) -> Path:
     "`data/quickdraw/bitmap` (downloading missing `cats`)."
     return bitmap_folder(None, cats, download=download, url=url)
@@ -45,7 +46,7 @@ def detect_source(data=None,  # the data folder (None: the default bitmaps)
     raise DataError(f"--data {data}: found no <category>.npy bitmaps, no stroke files and no class sub-folders of images; "
                     "give --train_csv for a CSV of images, or --source")
 
-# %% ../nbs/50_cli.ipynb #263a56b6
+# %% ../nbs/50_cli.ipynb #b6f6423a
 def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' (None: `detect_source`)
                   data=None,  # data folder (default: the 15 shared bitmap categories)
                   train_csv=None,  # CSV of images (image_path, class_name, target)
@@ -80,7 +81,7 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' (None:
     return ds, dict(kind='images', data=str(train_csv or data), size=size, invert='auto',
                     render=dict(OFFICIAL_RENDER, source='images', size=size))
 
-# %% ../nbs/50_cli.ipynb #6bdc796d
+# %% ../nbs/50_cli.ipynb #7c48549d
 class StepDecay:
     "Learning rate `lr` times `gamma` every `step_size` epochs of `n_epoch`, as a function of the training position (0-1)."
     def __init__(self, lr:float, n_epoch:int, step_size:int=1, gamma:float=0.1):
@@ -91,7 +92,7 @@ class StepDecay:
         return self.lr * self.gamma ** (epoch // self.step_size)
     def __repr__(self): return f"StepDecay(lr={self.lr}, every {self.step_size} epochs x{self.gamma})"
 
-# %% ../nbs/50_cli.ipynb #9d2ade46
+# %% ../nbs/50_cli.ipynb #46578077
 SCHEDULERS = ('one_cycle', 'step')
 
 def _device_name() -> str:
@@ -115,10 +116,11 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
                    size:int|None=None,  # resize batches to this model input size (default: unchanged)
                    valid_pct:float=0.2,  # fraction of each class held out for validation
                    transform:str='fastai',  # training augmentation: 'fastai', 'albumentations' or 'none'
-                   arch:str='resnet18',  # any timm architecture name
+                   recipe:str|None=None,  # a named recipe of `quickdraw_nb.recipes` ('bitmaps', 'strokes', 'finetune'); None: the plain options below
+                   arch:str|None=None,  # any timm architecture name (default: the recipe's; resnet18 without one)
                    pretrained=False,  # False, True (timm's weights), or a weights package, file or URL
-                   epochs:int=12,
-                   bs:int=256,
+                   epochs:int|None=None,  # default: the recipe's; 12 without one
+                   bs:int|None=None,  # default: the recipe's; 256 without one
                    lr:float|None=None,  # default: lr_find's suggestion
                    scheduler:str='one_cycle',  # 'one_cycle' or 'step'
                    step_size:int=1, gamma:float=0.1,  # step decay: lr times gamma every step_size epochs
@@ -139,15 +141,27 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
     if transform not in TRANSFORMS: raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
     if scheduler not in SCHEDULERS: raise ValueError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {scheduler!r}")
     if scheduler == 'step': StepDecay(1., epochs, step_size, gamma)  # checks its settings before any work
+    r = None
+    if recipe not in (None, 'none'):
+        if scheduler != 'one_cycle' or transform != 'fastai' or resume:
+            raise DataError("--scheduler step, --transform albumentations/none and --resume go with --recipe none (a recipe sets its own schedule and augmentation)")
+        r = make_recipe(recipe, arch=arch, pretrained=pretrained or None, epochs=epochs, bs=bs, lr=lr, image_size=image_size, size=size)
+        arch, pretrained, epochs, bs, lr, image_size = r['arch'], r['pretrained'], r['epochs'], r['bs'], r['lr'], r['image_size']
+    else: arch, epochs, bs = arch or 'resnet18', epochs or 12, bs or 256
     set_seed(seed)
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
     log_dir = Path(log_dir).resolve() if log_dir else out; log_dir.mkdir(parents=True, exist_ok=True)
-    ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error, download=download, url=url)
+    if r is not None and r['stroke_aug'] and (source or detect_source(data, train_csv)) == 'strokes':
+        from quickdraw_nb.strokeblock import load_strokes  # strokes augmented in stroke space and rendered every batch
+        ds = load_strokes(data, cats=parse_categories(cats) if cats else None, max_per_cat=max_per_cat, on_error=on_error)
+        data_source = dict(kind='strokes', data=str(data))
+    else: ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error, download=download, url=url)
     print(f"data: {data_source['data']} -> {ds}")
-    dls = image_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, transform=transform)
+    if r is not None: dls = recipe_dataloaders(r, ds, valid_pct=valid_pct, seed=seed)
+    else: dls = image_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, transform=transform)
     input_shape = tuple(dls.one_batch()[0].shape[1:])
     print(f"train {len(dls.train_ds)} / valid {len(dls.valid_ds)} drawings, batches of {bs}, input {input_shape}, augmentation: {transform}")
-    learn = timm_learner(dls, arch, pretrained=pretrained)
+    learn = recipe_learner(dls, r) if r is not None else timm_learner(dls, arch, pretrained=pretrained)
     learn.path = out
     if not progress: learn.remove_cb(learn.progress)
     if lr is None:
@@ -165,7 +179,8 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
     resuming = resume and ckpt.exists()
     cbs = [tp, *_log_callbacks(log_dir, tensorboard, append=resuming)]
     t_fit = time.perf_counter()
-    if scheduler == 'step':
+    if r is not None: fit_recipe(learn, r, cbs=cbs)
+    elif scheduler == 'step':
         if pretrained: learn.unfreeze()
         learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': StepDecay(lr, epochs, step_size, gamma)})])
     elif pretrained:
@@ -174,8 +189,8 @@ def train_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (de
     elif resume: fit_one_cycle_resumable(learn, epochs, lr, path=ckpt, cbs=cbs)
     else: learn.fit_one_cycle(epochs, lr, cbs=cbs)
     fit_s = time.perf_counter() - t_fit
-    ev = evaluate(learn)
-    extra = dict(arch=arch, pretrained=str(pretrained) if not isinstance(pretrained, bool) else pretrained, epochs=epochs, lr=lr, bs=bs,
+    ev = evaluate(learn, tta=bool(r and r['tta']))
+    extra = dict(recipe=r['name'] if r else None, tta=bool(r and r['tta']), arch=arch, pretrained=str(pretrained) if not isinstance(pretrained, bool) else pretrained, epochs=epochs, lr=lr, bs=bs,
                  scheduler=scheduler if scheduler == 'one_cycle' else f'step (x{gamma} every {step_size} epochs)', transform=transform,
                  input_size=list(input_shape[-2:]), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), data=data_source['data'],
                  source=data_source['kind'], categories=list(ds.vocab), seed=seed, device=_device_name(),
@@ -195,7 +210,7 @@ def train_bitmaps(data=None, cats=None, max_per_cat:int|None=None, arch:str='res
     return train_sketches('bitmaps', data, cats=cats, max_per_cat=max_per_cat, arch=arch, pretrained=pretrained, size=size, epochs=epochs,
                           bs=bs, lr=lr, valid_pct=valid_pct, seed=seed, out=out, download=download, url=url, progress=progress)
 
-# %% ../nbs/50_cli.ipynb #808b487c
+# %% ../nbs/50_cli.ipynb #df4cd77c
 def _bool(s) -> bool:
     if isinstance(s, bool): return s
     v = str(s).strip().lower()
@@ -236,12 +251,14 @@ def train_parser() -> argparse.ArgumentParser:
     d.add_argument('--download', type=_bool, default=True, help="download missing bitmap categories when no --data is given")
     d.add_argument('--url', help="base URL for downloads (default: Google's bucket or $QUICKDRAW_BASE_URL)")
     m = p.add_argument_group('model and training')
-    m.add_argument('--arch', '--model', dest='arch', default='resnet18', help="any timm architecture name")
+    m.add_argument('--recipe', choices=[*RECIPES, 'none'], help="named recipe (quickdraw_nb.recipes) setting model, input, augmentation, ingredients, "
+                   "epochs and lr; explicit options override it (default: bitmaps, or none with --scheduler step, --transform other than fastai or --resume)")
+    m.add_argument('--arch', '--model', dest='arch', help="any timm architecture name (default: the recipe's; resnet18 with --recipe none)")
     m.add_argument('--pretrained', '--weights', dest='pretrained', type=_pretrained, default=False,
                    help="true/false (timm's pretrained weights, needs the internet), or a weights package, file or URL")
     m.add_argument('--size', type=int, help="resize batches to this model input size (default: as decoded)")
-    m.add_argument('--epochs', type=int, default=12, help="training epochs")
-    m.add_argument('--bs', '--batch_size', dest='bs', type=int, default=256, help="batch size")
+    m.add_argument('--epochs', type=int, help="training epochs (default: the recipe's; 12 with --recipe none)")
+    m.add_argument('--bs', '--batch_size', dest='bs', type=int, help="batch size (default: the recipe's; 256 with --recipe none)")
     m.add_argument('--lr', '--learning_rate', dest='lr', type=float, help="learning rate (default: lr_find's suggestion)")
     m.add_argument('--scheduler', choices=SCHEDULERS, default='one_cycle', help="one_cycle (fine_tune with --pretrained), or step decay")
     m.add_argument('--step_size', type=int, default=1, help="step decay: epochs between learning-rate drops")
@@ -314,9 +331,11 @@ def run_console(f, *args) -> tuple[int, str, str]:
 def qd_train(argv=None):
     "Console script: `qd_train --help`."
     args = run_cli('qd_train', parse_train_args, argv)
+    if args.get('recipe') is None:  # the main job's recipe, unless options only the plain path has are asked for
+        args['recipe'] = 'none' if args['scheduler'] != 'one_cycle' or args['transform'] != 'fastai' or args['resume'] else 'bitmaps'
     run_cli('qd_train', lambda: train_sketches(**args, config=args))
 
-# %% ../nbs/50_cli.ipynb #bcfaa8eb
+# %% ../nbs/50_cli.ipynb #333ca744
 def qd_download(argv=None):
     "Console script: `qd_download --help`."
     from quickdraw_nb.download import QD_FORMATS

@@ -116,8 +116,11 @@ def finetune_recipe(**overrides) -> dict:
 def recipe_input_size(r:dict) -> int|None:
     "The model input size of recipe `r`: its `size`, or the pretrained config's for `size='pretrained'`."
     if r['size'] != 'pretrained': return r['size']
-    cfg = timm.models.get_pretrained_cfg(r['arch'].removeprefix('hf-hub:')) if not r['arch'].startswith('hf-hub:') else None
-    if cfg is None: return None  # a hub name's config arrives with the model: `recipe_learner` resizes then
+    if r['arch'].startswith('hf-hub:'):  # the config.json of the hub repo (from the local cache when offline)
+        from timm.models._hub import load_model_config_from_hf
+        return int(load_model_config_from_hf(r['arch'][len('hf-hub:'):])[0]['input_size'][-1])
+    cfg = timm.models.get_pretrained_cfg(r['arch'])
+    if cfg is None: raise ValueError(f"timm has no pretrained config for {r['arch']!r}: give the recipe a size")
     return int(cfg.input_size[-1])
 
 def recipe_dataloaders(r:dict,  # a recipe
