@@ -9,7 +9,7 @@ Measured in one run, repeated with a fresh cache folder each time; medians.
 import argparse, shutil, statistics, tempfile, time
 from pathlib import Path
 import torch
-from quickdraw_nb.core import shared_data
+from quickdraw_nb.testing import shared_data
 from quickdraw_nb.render import stroke_cache
 from quickdraw_nb.strokeblock import load_strokes, stroke_dataloaders, cache_dataloaders
 

@@ -7,7 +7,7 @@ transforms, measured in one run, alternating the loaders so that both see the sa
 """
 import argparse, os, time, statistics
 import numpy as np, torch
-from quickdraw_nb.core import shared_data
+from quickdraw_nb.testing import shared_data
 from quickdraw_nb.bitmaps import load_bitmaps, stratified_split
 from quickdraw_nb.datablock import bitmap_dataloaders, sketch_augment
 from fastai.vision.all import DataBlock, ImageBlock, CategoryBlock, PILImageBW, IndexSplitter

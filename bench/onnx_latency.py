@@ -15,7 +15,7 @@ Without --model it saves an untrained `--arch` for the shared bitmap categories 
 import argparse, os, statistics, tempfile, time
 from pathlib import Path
 import numpy as np, torch
-from quickdraw_nb.core import shared_data
+from quickdraw_nb.testing import shared_data
 from quickdraw_nb.bitmaps import load_bitmaps
 from quickdraw_nb.datablock import bitmap_dataloaders
 from quickdraw_nb.learner import timm_learner, save_model

@@ -11,7 +11,8 @@ objects, so our packing is included in our time. Also prints how far each is fro
 import argparse, os, statistics, time
 import numpy as np
 from PIL import Image, ImageDraw
-from quickdraw_nb.core import shared_data, BITMAP15, QD_CATEGORIES
+from quickdraw_nb.core import BITMAP15, QD_CATEGORIES
+from quickdraw_nb.testing import shared_data
 from quickdraw_nb.strokes import read_ndjson
 from quickdraw_nb.render import render, match_bitmaps
 

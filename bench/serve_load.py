@@ -15,9 +15,9 @@ import numpy as np
 CATS = ['apple', 'eye', 'fish', 'rainbow', 'tree']
 
 def train_small_model(out:Path) -> Path:
-    "A resnet10t trained for two epochs on 5 categories of the shared bitmaps with `quickdraw_nb.cli.train_bitmaps`; its model folder."
-    from quickdraw_nb.core import shared_data
-    from quickdraw_nb.cli import train_bitmaps
+    "A resnet10t trained for two epochs on 5 categories of the shared bitmaps with `quickdraw_nb.train.train_bitmaps`; its model folder."
+    from quickdraw_nb.testing import shared_data
+    from quickdraw_nb.train import train_bitmaps
     import contextlib, io
     log = io.StringIO()
     with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):  # no progress bars in the benchmark's output
@@ -27,7 +27,7 @@ def train_small_model(out:Path) -> Path:
 
 def payloads(n_per_cat:int=40) -> list[bytes]:
     "JSON bodies of real drawings: each drawing once as simplified strokes and once as raw strokes."
-    from quickdraw_nb.core import shared_data
+    from quickdraw_nb.testing import shared_data
     from quickdraw_nb.strokes import read_ndjson
     out = []
     for cat in CATS:

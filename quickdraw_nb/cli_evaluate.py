@@ -7,62 +7,81 @@ __all__ = ['DrawingsView', 'labelled_inputs', 'evaluate_model', 'qd_evaluate']
 
 # %% ../nbs/52_cli_evaluate.ipynb #897611b2
 from .core import DataError, check_categories, parse_categories
-import argparse, time
+from typing import Literal
+import time
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-from fastai.torch_core import TensorImageBW, TensorImage
-from .inference import Predictor
-from .evaluate import evaluate_preds, write_report
-from .cli import HelpFormatter, run_cli
-from .cli_predict import read_inputs, tta_probs
+from .script import console_script
+from .sources import detect_data, DataSpec
+from fastcore.meta import delegates
 
-# %% ../nbs/52_cli_evaluate.ipynb #44b44677
+# %% ../nbs/52_cli_evaluate.ipynb #718412dd
 class DrawingsView:
     "uint8 drawings (N, C, H, W) seen as a loader's dataset, so that the report can draw them (`dl.dataset[i][0].show()`)."
-    def __init__(self, x:torch.Tensor, items=None): self.x, self.items = x, list(items) if items is not None else None
+    def __init__(self, x:'torch.Tensor', items=None): self.x, self.items = x, list(items) if items is not None else None
     @property
     def dataset(self): return self
     def __len__(self): return len(self.x)
-    def __getitem__(self, i): return ((TensorImageBW if self.x.shape[1] == 1 else TensorImage)(self.x[i]),)
+    def __getitem__(self, i):
+        from fastai.torch_core import TensorImageBW, TensorImage
+        return ((TensorImageBW if self.x.shape[1] == 1 else TensorImage)(self.x[i]),)
 
-def _category_folder(folder:Path, predictor:Predictor, cats, max_per_cat):
+def _category_folder(spec:DataSpec, predictor, cats, max_per_cat):
     "Drawings and labels from a folder of per-category Quick, Draw! files (bitmaps or strokes)."
-    from quickdraw_nb.cli_predict import STROKE_FILES
-    from quickdraw_nb.strokes import stroke_files
-    cats = check_categories(parse_categories(cats) or list(predictor.vocab), predictor.vocab, where="the model's classes")
-    if list(folder.glob('*.npy')): files = {c: folder/f'{c}.npy' for c in cats}
-    else: files = {c: p for c, p in stroke_files(folder, cats).items() if p.name.endswith(STROKE_FILES)}
-    if missing := [c for c in cats if c not in files or not files[c].exists()]: raise DataError(f"{folder}: no file for categor{'y' if len(missing) == 1 else 'ies'} {', '.join(missing)}")
+    import torch, pandas as pd
+    from quickdraw_nb.cli_predict import read_inputs
+    have = dict(zip(spec.categories, spec.files))
+    if cats is None:
+        cats = [c for c in predictor.vocab if c in have]
+        if not cats: raise DataError(f"{spec.path}: none of its {len(have)} categories is one of the model's ({', '.join(predictor.vocab[:5])}, ...)")
+        if len(cats) < len(predictor.vocab): print(f"note: {spec.path} has {len(cats)} of the model's {len(predictor.vocab)} categories; evaluating on those")
+    cats = check_categories(parse_categories(cats), predictor.vocab, where="the model's classes")
+    cats = check_categories(cats, have, where=str(spec.path))
     xs, rows = [], []
-    for c, f in files.items():
-        x, ids = read_inputs(f, predictor)
+    for c in cats:
+        x, ids = read_inputs(have[c], predictor)
         if max_per_cat: x, ids = x[:max_per_cat], ids.iloc[:max_per_cat]
-        xs.append(x); rows.append(ids.assign(file=f.name, class_name=c))
+        xs.append(x); rows.append(ids.assign(file=have[c].name, class_name=c))
     return torch.cat(xs), pd.concat(rows, ignore_index=True)
 
-def labelled_inputs(source,  # CSV (image_path, class_name, target), folder of class sub-folders, or folder of <category>.npy / stroke files
-                    predictor:Predictor, root=None,
+def labelled_inputs(source,  # labelled data: anything `sources.detect_data` finds labelled (per-category folders, image CSVs, class sub-folders)
+                    predictor,  # the `Predictor` the drawings are for
+                    root=None,  # data root of a CSV's image paths (default: the CSV's folder)
                     cats=None, max_per_cat:int|None=None,  # per-category folders: which categories (default: the model's), how many
-                    on_error:str='raise') -> tuple[torch.Tensor, torch.Tensor, pd.DataFrame]:
+                    on_error:str='raise') -> tuple:
     "`(drawings, targets, table)`: labelled drawings of `source` for `predictor`, targets indexing its vocab."
-    source = Path(source)
-    per_category = source.is_dir() and (list(source.glob('*.npy')) or list(source.glob('*.ndjson*')) or list(source.glob('*.bin')))
-    if per_category: x, df = _category_folder(source, predictor, cats, max_per_cat)
+    import torch
+    from quickdraw_nb.cli_predict import read_inputs
+    spec = detect_data(source, labelled=True)
+    if spec.per_category and spec.kind in ('bitmaps', 'strokes'): x, df = _category_folder(spec, predictor, cats, max_per_cat)
+    elif spec.kind == 'strokes':  # one stroke file: the records' words are the labels
+        x, df = read_inputs(spec.path, predictor, on_error=on_error)
+        df = df.assign(file=spec.path.name, class_name=df.word)
+        check_categories(sorted(set(df.class_name)), predictor.vocab, where="the model's classes")
     else:
-        x, df = read_inputs(source, predictor, root=root, labelled=True, on_error=on_error)
+        x, df = read_inputs(spec.csv or spec.path, predictor, root=root or (spec.root if spec.csv else None), labelled=True, on_error=on_error)
         check_categories(sorted(set(df.class_name)), predictor.vocab, where="the model's classes")
     targs = torch.tensor([predictor.vocab.index(c) for c in df.class_name], dtype=torch.int64)
     return x, targs, df
 
-# %% ../nbs/52_cli_evaluate.ipynb #a6959fc8
+# %% ../nbs/52_cli_evaluate.ipynb #b620355b
 def evaluate_model(model,  # model folder (model.safetensors + model.json)
-                   data,  # labelled data, see `labelled_inputs`
-                   out,  # report folder
-                   root=None, cats=None, max_per_cat:int|None=None, tta:bool=False, on_error:str='raise',
-                   bs:int=256, device='cpu') -> dict:
+                   data,  # labelled data: a CSV (image_path, class_name, target), a folder of class sub-folders or of images with a train.csv, or a folder of Quick, Draw! <category>.npy bitmaps or stroke files
+                   out:str='evaluation',  # report folder
+                   root:str|None=None,  # data root of the CSV's image paths (default: the CSV's folder)
+                   cats:str|None=None,  # per-category folders: comma-separated categories (default: the model's classes found there)
+                   max_per_cat:int|None=None,  # per-category folders: at most this many drawings per category
+                   tta:bool=False,  # test-time augmentation: average with the mirrored drawing
+                   on_error:Literal['raise', 'skip']='raise',  # unreadable images: stop listing them all, or skip them
+                   bs:int=256,  # batch size
+                   device:str|None=None  # torch device (default: cuda when available, else cpu)
+                  ) -> dict:
     "Evaluate the saved model in `model` on labelled `data` and write the evaluation report to `out`."
     t0 = time.perf_counter()
-    predictor = Predictor.from_folder(model, device=device)
+    import torch
+    from quickdraw_nb.inference import Predictor
+    from quickdraw_nb.evaluate import evaluate_preds, write_report
+    from quickdraw_nb.cli_predict import tta_probs
+    predictor = Predictor.from_folder(model, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     x, targs, df = labelled_inputs(data, predictor, root, cats, max_per_cat, on_error)
     probs = tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)
     ids = df.image_path if 'image_path' in df else df.file + ':' + df.iloc[:, 0].astype(str)
@@ -74,21 +93,10 @@ def evaluate_model(model,  # model folder (model.safetensors + model.json)
     print(f"top-1 {m['top1']:.4f}  top-3 {m['top3']:.4f}  MAP@3 {m['map3']:.4f} on {m['n_items']} drawings; report in {out}")
     return ev
 
-def qd_evaluate(argv=None):
-    "Console script: `qd_evaluate --help`."
-    p = argparse.ArgumentParser(prog='qd_evaluate', formatter_class=HelpFormatter,
-        description="Evaluate a saved model on labelled drawings and write the evaluation report (report.md, report.html, metrics.json, plots, tables).",
-        epilog="Example: qd_evaluate results/sketches/model sketches/test_labels.csv --out results/sketches/test")
-    p.add_argument('model', help="model folder (model.safetensors + model.json)")
-    p.add_argument('data', help="labelled data: a CSV (image_path, class_name, target), a folder of class sub-folders, "
-                                "or a folder of Quick, Draw! <category>.npy bitmaps or stroke files")
-    p.add_argument('--out', default='evaluation', help="report folder")
-    p.add_argument('--root', help="data root of the CSV's image paths (default: the CSV's folder)")
-    p.add_argument('--cats', help="per-category folders: comma-separated categories (default: the model's classes)")
-    p.add_argument('--max_per_cat', type=int, help="per-category folders: at most this many drawings per category")
-    p.add_argument('--tta', action='store_true', help="test-time augmentation: average with the mirrored drawing")
-    p.add_argument('--on_error', choices=('raise', 'skip'), default='raise', help="unreadable images: stop listing them all, or skip them")
-    p.add_argument('--bs', type=int, default=256, help="batch size")
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu', help="torch device")
-    a = p.parse_args(argv)
-    run_cli('qd_evaluate', evaluate_model, a.model, a.data, a.out, a.root, a.cats, a.max_per_cat, a.tta, a.on_error, a.bs, a.device)
+@console_script(config=False, epilog="Example: qd_evaluate results/sketches/model sketches/test_labels.csv --out results/sketches/test")
+@delegates(evaluate_model)
+def qd_evaluate(model,  # model folder (model.safetensors + model.json)
+                data,  # labelled data: a CSV (image_path, class_name, target), a folder of class sub-folders or of images with a train.csv, or a folder of Quick, Draw! <category>.npy bitmaps or stroke files
+                **kwargs):
+    "Evaluate a saved model on labelled drawings and write the evaluation report (report.md, report.html, metrics.json, plots, tables)."
+    evaluate_model(model, data, **kwargs)

@@ -42,14 +42,17 @@ def _is_data_file(p:Path) -> bool:
     n = p.name
     return not n.startswith('.') and not n.endswith(('.part', '.tmp')) and p.is_file()
 
+def _csv_header(path:Path) -> list[str]:
+    try:
+        with open(path, encoding='utf-8', newline='') as f: return [c.strip() for c in next(csv.reader([f.readline(4096)]), [])]
+    except UnicodeDecodeError: raise DataError(f"{path}: not a text CSV file (its first line is not UTF-8)") from None
+    except csv.Error as e: raise DataError(f"{path}: not a readable CSV header ({e})") from None
+
 def csv_kind(path) -> str:
     "'strokes' (Kaggle training CSV), 'kaggle_csv' (Kaggle test CSV) or 'image_csv', from the header of CSV `path`."
     path = Path(path)
-    try:
-        with open(path, encoding='utf-8', newline='') as f: header = next(csv.reader([f.readline(4096)]), [])
-    except UnicodeDecodeError: raise DataError(f"{path}: not a text CSV file (its first line is not UTF-8)") from None
-    except csv.Error as e: raise DataError(f"{path}: not a readable CSV header ({e})") from None
-    cols = {c.strip() for c in header}
+    header = _csv_header(path)
+    cols = set(header)
     if 'image_path' in cols: return 'image_csv'
     if 'drawing' in cols: return 'strokes' if 'word' in cols else 'kaggle_csv'
     raise DataError(f"{path}: a CSV of neither drawings nor images: expected a header with 'drawing' (Kaggle strokes: "
@@ -62,8 +65,8 @@ def _file_spec(path:Path) -> DataSpec:
     if name.endswith('.csv'):
         kind = csv_kind(path)
         if kind == 'image_csv':
-            with open(path, encoding='utf-8', newline='') as f: cols = {c.strip() for c in next(csv.reader([f.readline(4096)]))}
-            return DataSpec('image_csv', path, [path], labelled={'class_name', 'target'} <= cols, csv=path, root=path.parent)
+            labelled = {'class_name', 'target'} <= set(_csv_header(path))
+            return DataSpec('image_csv', path, [path], labelled=labelled, csv=path, root=path.parent)
         return DataSpec(kind, path, [path], labelled=kind == 'strokes')
     if name.endswith(STROKE_SUFFIXES): return DataSpec('strokes', path, [path])
     if name.endswith(IMAGE_SUFFIXES): return DataSpec('images', path, [path], labelled=False, root=path.parent)
@@ -116,6 +119,10 @@ def detect_data(path,  # a file or folder of drawings or images
     path = Path(path).expanduser()
     if not path.exists(): raise FileNotFoundError(f"{path}: no such file or folder")
     spec = _folder_spec(path) if path.is_dir() else _file_spec(path)
+    if labelled and not spec.labelled and spec.kind == 'image_csv':
+        missing = [c for c in ('class_name', 'target') if c not in _csv_header(spec.csv)]
+        raise DataError(f"{path}: a CSV of images without labels: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+                        "this needs labelled data (image_path, class_name, target)")
     if labelled and not spec.labelled:
         raise DataError(f"{path}: {spec.kind} without class labels; this needs labelled data (a folder per category, "
                         "a Kaggle training CSV with a 'word' column, or a CSV with class_name and target)")

@@ -3,79 +3,55 @@
 
     python tools/build_docs.py                 # _proc/ (processed notebooks) and _docs/ (the site)
     python tools/build_docs.py --out /tmp/site # the site somewhere else (processed notebooks go beside it)
-    python tools/build_docs.py --check         # build into a temporary folder; check every page and internal link
+    python tools/build_docs.py --check         # build the site in a temporary folder; check every page and internal link
 
 Where Quarto is installed, nbdev's own `nbdev_docs` / `nbdev_preview` build the site from `nbs/_quarto.yml`.
 Quarto cannot be installed offline, so this script does the same two steps with what pip installs:
 
-1. nbdev's processing of every notebook (`nbdev.processors.FilterDefaults`, what `nbdev_proc_nbs` runs): front matter
-   from the title cell, `show_doc` cells added after every exported name and executed (the API reference), exported
-   code and hidden cells removed, backticked names linked to their reference. nbdev executes every cell that contains
-   an import, so the notebooks keep imports in cells of their own; a cell that mixes them with other code fails the build.
+1. nbdev's own processing of every notebook, `nbdev.serve.proc_nbs` (what `nbdev_proc_nbs` and `nbdev_preview` run,
+   into `_proc/`, redoing only notebooks changed since): front matter from the title cell, `show_doc` cells added after
+   every exported name and executed (the API reference), exported code and hidden cells removed, backticked names
+   linked to their reference. nbdev executes every cell that contains an import, so the notebooks keep imports in cells
+   of their own; nbdev warns about a cell that mixes them with other code, and here that warning fails the build.
 2. Each processed notebook rendered with nbconvert (the `basic` template, markdown by mistune, no pandoc) into a page
    with a sidebar listing the pages in reading order by their titles (home, library notebooks, tutorials); links
-   between notebooks (`x.ipynb`) and nbdev's links to the published site become relative links between pages.
+   between notebooks (`x.ipynb`) and nbdev's links to the published site become relative links between pages. Cell
+   options are read with nbdev's `extract_directives`.
 
 The check verifies that every notebook gave a page, and that every internal link (to another page, to a file of the
 site, or to an anchor) resolves; it prints the problems and exits 1 if any.
 """
-import argparse, ast, html, os, re, shutil, sys, tempfile, time
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
+import argparse, html, os, re, shutil, sys, tempfile, time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit, unquote
 
 root = Path(__file__).resolve().parent.parent
 
-# ---------------------------------------------------------------- step 1: nbdev's processing (in worker processes)
+# ---------------------------------------------------------------- step 1: nbdev's processing
 
-def _nbdev_filter(nb):
-    "nbdev's own processing (`FilterDefaults`, as `nbdev_proc_nbs` runs it); a cell mixing imports with other code is an error."
-    import warnings
-    from nbdev.processors import FilterDefaults
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always')
-        FilterDefaults()(nb)
-    mixed = [str(w.message) for w in caught if 'containing imports and other code' in str(w.message)]
-    if mixed: raise ValueError("cells mixing imports with other code (nbdev's docs build executes them; put the imports in a cell of their own):\n" + '\n'.join(mixed))
+# nbdev warns about a cell that mixes imports with other code (its docs processing executes every import cell, so the
+# rest of such a cell would run out of order): PYTHONWARNINGS reaches nbdev's worker processes and makes that an error
+MIXED_IMPORTS = 'error:Found cells containing imports and other code'
 
-def process_nbs(*paths):
-    "Process notebooks `src` into `dst` (`build_docs.py --process SRC DST [SRC DST ...]`, one worker)."
-    from execnb.nbio import read_nb, write_nb
-    os.environ['IN_TEST'] = '1'
-    for src, dst in zip(paths[::2], paths[1::2]):
-        src, dst = Path(src).resolve(), Path(dst).resolve()
-        os.chdir(src.parent)  # as Jupyter and nbdev_test run a notebook: relative paths from its folder
-        try: nb = read_nb(src); _nbdev_filter(nb)
-        except Exception as e: raise RuntimeError(f'processing {src.name} failed') from e
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        write_nb(nb, dst)
+def process_all(n_workers:int=2, force:bool=False) -> tuple[Path|None, list[str]]:
+    "nbdev's `proc_nbs` (what `nbdev_proc_nbs` runs) into `_proc/`, cached by modification time: `(folder, errors)`."
+    from nbdev.serve import proc_nbs
+    old = os.environ.get('PYTHONWARNINGS')
+    os.environ['PYTHONWARNINGS'] = ','.join(w for w in (old, MIXED_IMPORTS) if w)
+    try: return Path(proc_nbs(n_workers=n_workers, force=force)), []
+    except Exception as e:
+        msg = str(e)
+        if 'containing imports and other code' in msg:
+            msg = "a cell mixes imports with other code (nbdev's docs build executes it: put the imports in a cell of their own):\n" + msg
+        return None, [f'{type(e).__name__}: {msg}'[-3000:]]
+    finally:
+        if old is None: os.environ.pop('PYTHONWARNINGS', None)
+        else: os.environ['PYTHONWARNINGS'] = old
 
 def notebooks(nbs:Path) -> list[Path]:
     from nbdev.doclinks import nbglob
     return sorted(Path(f) for f in nbglob(nbs, as_path=True))
-
-def process_all(nbs:Path, proc:Path, n_workers:int=2, force:bool=False, verbose:bool=False) -> list[str]:
-    "Process the notebooks of `nbs` into `proc` (skipping those processed since they last changed); returns errors."
-    jobs = [(f, proc/f.relative_to(nbs)) for f in notebooks(nbs)]
-    newest_tool = max(Path(__file__).stat().st_mtime, (root/'settings.ini').stat().st_mtime)
-    todo = [(str(s), str(d)) for s, d in jobs if force or not d.exists() or d.stat().st_mtime < max(s.stat().st_mtime, newest_tool)]
-    errors = []
-    def run(chunk):  # one Python per worker: the libraries are imported once, each notebook gets a fresh shell
-        t0 = time.perf_counter()
-        r = subprocess.run([sys.executable, __file__, '--process', *[p for job in chunk for p in job]], capture_output=True, text=True)
-        if verbose: print(f'  processed {len(chunk)} notebooks in {time.perf_counter()-t0:.1f}s', flush=True)
-        return (r.stdout.strip() + '\n' + r.stderr.strip()[-3000:]).strip() if r.returncode else None
-    if todo:
-        n = max(1, min(n_workers, len(todo)))
-        with ThreadPoolExecutor(n) as ex: errors = [e for e in ex.map(run, [todo[i::n] for i in range(n)]) if e]
-    # everything else the notebooks refer to (images, css) goes to the site as it is
-    for f in nbs.rglob('*'):
-        rel = f.relative_to(nbs)
-        if f.is_file() and f.suffix not in ('.ipynb', '.yml') and not any(p.startswith(('.', '_')) for p in rel.parts):
-            (proc/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, proc/rel)
-    return errors
 
 # ---------------------------------------------------------------- step 2: static HTML
 
@@ -88,9 +64,6 @@ def _frontmatter(nb) -> dict:
             nb.cells.remove(c); return fm
     return {}
 
-def _directives(src:str) -> dict:
-    return dict((m.group(1).strip(), m.group(2).strip()) for m in re.finditer(r'^#\|\s*([\w-]+)\s*:?\s*(.*)$', src, re.M))
-
 def slug(text:str) -> str:
     "The anchor Quarto (and nbdev's links) give a heading: lower case, spaces to dashes, only word characters, '.', '-'."
     text = re.sub(r'<[^>]+>', '', html.unescape(text)).strip().lower()
@@ -98,13 +71,15 @@ def slug(text:str) -> str:
 
 def _clean_for_html(nb):
     "Quarto-only syntax out of the processed notebook: cell options, `{attr=...}` after links, hidden input/output."
+    from nbdev.process import extract_directives, first_code_ln
     for c in nb.cells:
         if c.cell_type == 'markdown': c.source = re.sub(r'\]\(([^)]*)\)\{[^}]*\}', r'](\1)', c.source)
         if c.cell_type != 'code': continue
-        d = _directives(c.source)
-        c.source = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|')).strip()
-        c.metadata['hide_input'] = d.get('echo') == 'false' or d.get('include') == 'false' or not c.source
-        if d.get('output') == 'false' or d.get('include') == 'false': c.outputs = []
+        d = extract_directives(c, remove=False)  # nbdev's parser; the Quarto options nbdev's processing leaves
+        lines = c.source.splitlines()
+        c.source = '\n'.join(lines[first_code_ln(lines) or len(lines):]).strip() if lines else ''
+        c.metadata['hide_input'] = d.get('echo:') == ['false'] or d.get('include:') == ['false'] or not c.source
+        if d.get('output:') == ['false'] or d.get('include:') == ['false']: c.outputs = []
         for o in c.get('outputs', []):
             md = o.get('data', {}).get('text/markdown')
             if md is not None:
@@ -240,9 +215,10 @@ def render_site(nbs:Path, proc:Path, out:Path, cfg) -> list[dict]:
         dest.write_text(PAGE.format(title=html.escape(title), site=html.escape(cfg.get('title', '')), up=up, sidebar=_sidebar(pages, p['page'], up),
                                     description=desc, body=body), encoding='utf-8')
     (out/'site.css').write_text(SITE_CSS + HtmlFormatter().get_style_defs('.highlight'))
-    for f in proc.rglob('*'):  # images, styles.css and other assets
+    for f in proc.rglob('*'):  # images, styles.css and other assets (not the tests' data)
         rel = f.relative_to(proc)
-        if f.is_file() and f.suffix not in ('.ipynb', '.yml') and not any(x.startswith(('.', '_')) for x in rel.parts):
+        if f.is_file() and f.suffix not in ('.ipynb', '.yml') and not any(x.startswith(('.', '_')) for x in rel.parts) \
+           and rel.parts[0] != 'fixtures':
             (out/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, out/rel)
     if not (out/'styles.css').exists(): (out/'styles.css').write_text('')
     return pages
@@ -291,14 +267,13 @@ def check_site(out:Path, pages:list[dict], nbs:Path) -> list[str]:
     check_site.n_links = n
     return problems
 
-def build(out:Path, proc:Path, n_workers:int=2, force:bool=False) -> tuple[list[dict], list[str]]:
+def build(out:Path, n_workers:int=2, force:bool=False) -> tuple[list[dict], list[str]]:
     from nbdev.config import get_config
     cfg = get_config(path=root)
-    nbs = cfg.nbs_path
-    errors = process_all(nbs, proc, n_workers, force)
+    proc, errors = process_all(n_workers, force)
     if errors: return [], errors
     if out.exists(): shutil.rmtree(out)
-    return render_site(nbs, proc, out, cfg), []
+    return render_site(cfg.nbs_path, proc, out, cfg), []
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -306,23 +281,21 @@ def main():
     ap.add_argument('--check', action='store_true', help='build into a temporary folder and check pages and links')
     ap.add_argument('--force', action='store_true', help='process every notebook again')
     ap.add_argument('--n_workers', type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument('--process', nargs='+', metavar='PATH', help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    if args.process: return process_nbs(*args.process)
+    os.chdir(root)  # nbdev finds settings.ini from here
     t0 = time.time()
     from nbdev.config import get_config
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
-            pages, errors = build(Path(tmp)/'site', Path(tmp)/'_proc', args.n_workers, True)
+            pages, errors = build(Path(tmp)/'site', args.n_workers, args.force)
             problems = errors or check_site(Path(tmp)/'site', pages, get_config(path=root).nbs_path)
         if problems:
             print(f'docs check failed ({len(problems)} problems):'); print('\n'.join(problems)); sys.exit(1)
         print(f'{len(pages)} pages rendered, {check_site.n_links} internal links resolve')
         return
     out = Path(args.out) if args.out else root/get_config(path=root).doc_path.name
-    proc = out.parent/'_proc' if args.out else root/'_proc'
-    pages, errors = build(out, proc, args.n_workers, args.force)
+    pages, errors = build(out, args.n_workers, args.force)
     if errors: print('\n'.join(errors)); sys.exit(1)
     problems = check_site(out, pages, get_config(path=root).nbs_path)
     print(f'wrote {len(pages)} pages to {out} ({time.time()-t0:.0f}s)' + (f'; {len(problems)} link problems:' if problems else ''))

@@ -14,8 +14,11 @@ root = Path(__file__).resolve().parent.parent
 
 def _src(cell): return cell['source'] if isinstance(cell['source'], str) else ''.join(cell['source'])
 
-def _directives(src):
-    return {l[3:].strip().split(':')[0].split()[0] for l in src.splitlines() if l.startswith('#| ') and l[3:].strip()}
+def _directives(src) -> set:
+    "The names of a code cell's `#|` directives, read by nbdev's own parser (`hide`, `default_exp`, `echo:`, ...)."
+    from fastcore.basics import AttrDict
+    from nbdev.process import extract_directives
+    return set(extract_directives(AttrDict(source=src, cell_type='code'), remove=False))
 
 def _text_output(o):
     if o['output_type'] == 'stream': return ''.join(o['text']) if isinstance(o['text'], list) else o['text']
@@ -35,7 +38,7 @@ def render(nb:dict) -> str:
         d = _directives(src)
         if 'hide' in d or 'default_exp' in d: continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
-        if code and 'hide_input' not in d and 'echo' not in d: out.append(f'```python\n{code}\n```')
+        if code and 'hide_input' not in d and 'echo:' not in d: out.append(f'```python\n{code}\n```')
         if 'hide_output' in d: continue
         for o in c.get('outputs', []):
             t = _text_output(o)

@@ -55,11 +55,12 @@ def _write_nb(nb, dest):
     nbdev_clean(str(dest))
 
 def _skip_cell(cell) -> bool:
-    "Skip `#| eval: false` cells, and `cuda` cells when there is no GPU."
+    "Skip `#| eval: false` cells, and `cuda` cells when there is no GPU (directives read by nbdev's parser)."
     if cell.cell_type != 'code': return False
-    first = [l.replace(' ', '') for l in cell.source.splitlines()[:5]]
-    if '#|eval:false' in first: return True
-    if any(l.startswith('#|') and 'cuda' in l[2:].split(',') + [l[2:]] for l in first):
+    from nbdev.process import extract_directives
+    d = extract_directives(cell, remove=False)
+    if d.get('eval:') == ['false']: return True
+    if 'cuda' in d:
         import torch
         return not torch.cuda.is_available()
     return False

@@ -1,0 +1,798 @@
+#!/usr/bin/env python
+"""Fuzz the readers, the rasterizer and the path checks against their contracts (issue 14).
+
+Every input is a mutation of a real record or file (../shared/data, small slices), random bytes, or an extreme but
+valid value. Each one runs in a worker process with a time limit, so a crash (an exception outside the contract,
+or a dead process: SIGSEGV) or a hang (over `--timeout` seconds) is counted, not fatal. Per target it prints:
+
+- inputs: how many were tried
+- crashes: an exception other than `DataError` (or `FileNotFoundError` where the contract says so), or a dead worker
+- hangs: over the time limit
+- silently accepted: a clearly invalid input (as the target's oracle, written here independently of the library,
+  judges it by the contract in the notebooks) that produced a result instead of a refusal
+- wrongly refused (for information): a valid input refused
+
+Targets are plain classes registered with `@target(name)`: `seeds()` loads real material once (in the parent),
+`inputs(rng, n, seeds)` yields n picklable inputs, `modules` names what the worker imports before the clock starts, and `run(x)` executes one in the worker: it first sets
+`self.invalid` (True: clearly invalid by the contract, False: valid, None: no opinion), then calls the library and
+returns whether the result meets the output contract. `DataError` (or `FileNotFoundError`) from the library means
+refused; `SilentlyAccepted` may be raised by `run` for an acceptance found on the way. Add a target (model folders,
+YAML config, HTTP API...) by writing such a class in this file or in a module named with `--plugins`.
+
+    .venv/bin/python bench/fuzz.py [--n 10000] [--targets ndjson,npy] [--workers 2] [--timeout 10] [--seed 0]
+"""
+import argparse, ast, contextlib, csv, gzip, io, json, math, os, random, socket, stat, struct, sys, tempfile, threading, time, traceback, zlib
+import multiprocessing as mp
+from collections import Counter, defaultdict
+from pathlib import Path
+import numpy as np
+
+TARGETS = {}
+
+def target(name):
+    "Register a fuzz target class under `name`."
+    def deco(cls): TARGETS[name] = cls; cls.name = name; return cls
+    return deco
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Shared helpers: real seeds and generic byte mutations
+
+def shared(sub):
+    "Real data: `../shared/data/quickdraw/<sub>` when present, else the committed test fixture."
+    from quickdraw_nb.testing import qd_data
+    return qd_data(sub)
+
+CATS = ('cat', 'owl', 'eye', 'sea turtle', 'The Eiffel Tower', 'zigzag')
+
+def seed_lines(kind, per_cat=8):
+    out = []
+    for c in CATS:
+        if not (shared(f'strokes/{kind}')/f'{c}.ndjson').exists(): continue
+        with open(shared(f'strokes/{kind}')/f'{c}.ndjson', 'rb') as f: out += [f.readline() for _ in range(per_cat)]
+    return [l for l in out if l.strip()]
+
+def byte_mutation(rng, b: bytes) -> bytes:
+    "Truncate, flip, insert, delete or duplicate bytes, or splice in invalid UTF-8 / NUL / quotes / newlines."
+    b = bytearray(b)
+    for _ in range(rng.randint(1, 4)):
+        k = rng.randrange(8)
+        i = rng.randrange(len(b) + 1) if b else 0
+        if k == 0: b = b[:i]
+        elif k == 1 and b: b[min(i, len(b) - 1)] ^= 1 << rng.randrange(8)
+        elif k == 2: b[i:i] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif k == 3: del b[i:i + rng.randint(1, 16)]
+        elif k == 4: b[i:i] = rng.choice([b'\xff\xfe', b'\xc3', b'\x00', b'"', b'\n', b'\r', b',', b'[', b']', b'{', b'}'])
+        elif k == 5: b[i:i] = b[i:i + rng.randint(1, 64)]
+        elif k == 6 and b: b[min(i, len(b) - 1)] = rng.randrange(256)
+        else: b[i:i] = rng.choice([b'NaN', b'Infinity', b'-Infinity', b'1e400', b'9' * 30, b'true', b'null', b'-0'])
+    return bytes(b)
+
+def random_bytes(rng, n=None):
+    return bytes(rng.randrange(256) for _ in range(n if n is not None else rng.randint(0, 300)))
+
+# ----------------------------------------------------------------------------------------------------------------------
+# The stroke-record oracle: the contract of notebooks/03_strokes, written again independently
+
+LIM = dict(line=16 << 20, strokes=10_000, points=200_000, raw_xy=65_536., raw_t=1e8, ts=(0., 4102444800.))
+
+def _is_text(v, n): return v is None or (isinstance(v, str) and len(v) <= n and v.isprintable())
+
+def _ts_ok(v):
+    from datetime import datetime, timezone
+    if v is None or v == '': return True
+    if type(v) in (int, float):
+        try: t = float(v)
+        except OverflowError: return False
+    elif isinstance(v, str) and len(v) <= 64:
+        t = None
+        for fmt in ('%Y-%m-%d %H:%M:%S.%f', '%Y-%m-%d %H:%M:%S'):
+            try: t = datetime.strptime(v.strip().removesuffix('UTC').strip(), fmt).replace(tzinfo=timezone.utc).timestamp(); break
+            except ValueError: pass
+        if t is None: return False
+    else: return False
+    return LIM['ts'][0] <= t < LIM['ts'][1]
+
+def _key_ok(v):
+    if v is None or v == '': return True
+    if isinstance(v, str): return v.isascii() and v.isdigit() and len(v) <= 20 and int(v) < 2**64
+    return type(v) is int and 0 <= v < 2**64
+
+def _rec_ok(v, text):
+    if v is None or type(v) is bool: return True
+    return text and isinstance(v, str) and v.strip().lower() in ('true', 'false', '')
+
+def drawing_ok(dr, fmt=None) -> bool:
+    if not isinstance(dr, list) or not dr or len(dr) > LIM['strokes']: return False
+    if fmt is None:
+        first = dr[0]
+        fmt = 'raw' if isinstance(first, list) and len(first) == 3 else 'simplified'
+    rows, n = (3 if fmt == 'raw' else 2), 0
+    for s in dr:
+        if not isinstance(s, list) or len(s) != rows: return False
+        if not all(isinstance(r, list) for r in s): return False
+        if len({len(r) for r in s}) != 1 or not s[0]: return False
+        n += len(s[0])
+        if n > LIM['points']: return False
+        for r in s:
+            if not all(type(v) in (int, float) for v in r): return False
+        try: a = np.array(s, dtype=np.float32)
+        except OverflowError: return False
+        if not np.isfinite(a).all(): return False
+        if rows == 2 and (a.min() < 0 or a.max() > 255): return False
+        if rows == 3 and (np.abs(a[:2]).max() > LIM['raw_xy'] or a[2].min() < 0 or a[2].max() > LIM['raw_t']): return False
+    return True
+
+def record_ok(rec, fmt=None, text=False) -> bool:
+    if not isinstance(rec, dict) or 'drawing' not in rec: return False
+    return (_is_text(rec.get('word'), 200) and _is_text(rec.get('countrycode'), 16) and _key_ok(rec.get('key_id'))
+            and _rec_ok(rec.get('recognized'), text) and _ts_ok(rec.get('timestamp')) and drawing_ok(rec['drawing'], fmt))
+
+def json_or_none(b):
+    try: return json.loads(b.decode('utf-8') if isinstance(b, bytes) else b)
+    except (ValueError, RecursionError): return None
+
+def line_ok(line: bytes, fmt=None) -> bool:
+    if len(line) > LIM['line']: return False
+    rec = json_or_none(line)
+    return rec is not None and record_ok(rec, fmt)
+
+# structured mutations of a parsed record, each value either clearly invalid or valid by the contract
+BAD_NUMBERS = [True, False, None, '12', [1], {}, float('nan'), float('inf'), -float('inf'), 10**400, 1e30, -1, 256, 255.5 + 1e-3]
+def _coord_value(rng, fmt, row):
+    if rng.random() < 0.5:  # valid
+        if fmt == 'simplified': return rng.choice([0, 255, rng.randint(0, 255), float(rng.randint(0, 255)), 127.5])
+        return rng.choice([0, 1e-3, 65_536.0 if row < 2 else 1e8, -65_536.0 if row < 2 else 0, rng.uniform(-3000, 3000) if row < 2 else rng.randint(0, 60_000)])
+    return rng.choice(BAD_NUMBERS + ([1e9, -2000.0 if row == 2 else 1e7, 65_537.0] if fmt == 'raw' else [1000]))
+
+FIELD_VALUES = dict(word=['cat', '', 'x' * 200, 'x' * 201, 3, True, ['cat'], 'ca\nt', None, 'sea turtle', '\u00e9t\u00e9'],
+                    countrycode=['US', '', 'ZZ', 1, True, 'U\x00', 'x' * 17, None, ['US']],
+                    key_id=['5201136883597312', '', None, 7, True, -1, 2**64, '12a', 1.5, '1' * 21, str(2**64 - 1), str(2**64)],
+                    recognized=[True, False, None, 1, 0, 'true', 'yes', [True]],
+                    timestamp=['2017-03-02 23:25:10.07453 UTC', '2017-03-02 23:25:10', '', None, 1488497110, True, float('nan'), -5,
+                               10**400, 1e12, '9999-01-01 00:00:00', 'yesterday', [2017], '1969-12-31 23:59:59', 0])
+
+def mutate_record(rng, rec):
+    "A structural mutation of a parsed ndjson/CSV record (in place), or a replacement object."
+    dr = rec.get('drawing')
+    k = rng.randrange(10)
+    if k < 4 and isinstance(dr, list) and dr:  # one coordinate
+        fmt = 'raw' if len(dr[0]) == 3 else 'simplified'
+        s = rng.choice(dr); r = rng.randrange(len(s)); row = s[r]
+        if row: row[rng.randrange(len(row))] = _coord_value(rng, fmt, r)
+    elif k < 6:  # one metadata field
+        f = rng.choice(list(FIELD_VALUES)); v = rng.choice(FIELD_VALUES[f])
+        if v is None and rng.random() < 0.5: rec.pop(f, None)
+        else: rec[f] = v
+    elif k == 6 and isinstance(dr, list) and dr:  # stroke structure
+        s = rng.choice(dr); j = rng.randrange(6)
+        if j == 0: s.pop()  # a row missing
+        elif j == 1 and s[0]: s[0].pop()  # lengths differ
+        elif j == 2: s.append(list(s[0]))  # a row too many
+        elif j == 3: s[0] = [s[0]]  # nested one level deeper
+        elif j == 4: s[:] = [[] for _ in s]  # no points
+        else: dr.append(rng.choice([[], {}, 'x', 3, None]))
+    elif k == 7:  # the drawing itself
+        rec['drawing'] = rng.choice([[], {}, 'x', None, 3, [[]], dr])
+        if rng.random() < 0.2: rec.pop('drawing')
+    elif k == 8 and isinstance(dr, list) and dr:  # extreme sizes (valid and not)
+        fmt_rows = len(dr[0]) if isinstance(dr[0], list) else 2
+        one = [[rng.randint(0, 255)] for _ in range(fmt_rows)]
+        if fmt_rows == 3: one[2] = [0]
+        n = rng.choice([LIM['strokes'], LIM['strokes'] + 1])
+        rec['drawing'] = [one] * n if rng.random() < 0.5 else [[[v[0]] * (LIM['points'] // 4 + rng.choice([0, 1])) for v in one]] * 4
+    else:  # the record is not an object, or extra fields
+        return rng.choice([[rec], 'x', 3, None, dict(rec, extra=[1, 2]), dict(rec, drawing=dr, word=rec.get('word'))])
+    return rec
+
+def deep_json(rng):
+    n = rng.choice([50, 1000, 100_000])
+    return ('{"word":"cat","drawing":' + '[' * n + ']' * n + '}').encode()
+
+def mutated_line(rng, seeds):
+    line = rng.choice(seeds)
+    k = rng.random()
+    if k < 0.55:
+        rec = mutate_record(rng, json.loads(line))
+        return json.dumps(rec, allow_nan=True).encode() + b'\n'
+    if k < 0.9: return byte_mutation(rng, line)
+    if k < 0.95: return deep_json(rng) + b'\n'
+    return random_bytes(rng) + b'\n'
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Targets: stroke files
+
+class _Files:
+    "A worker-local temporary folder."
+    _dir = None
+    @classmethod
+    def dir(cls):
+        if cls._dir is None: cls._dir = Path(tempfile.mkdtemp(prefix='qdfuzz-'))
+        return cls._dir
+
+@target('read_ndjson')
+class NdjsonTarget:
+    "read_ndjson (simplified and raw, plain and gzipped; skip and raise) and check_stroke_file on the same file."
+    def seeds(self): return dict(simplified=seed_lines('simplified'), raw=seed_lines('raw'))
+    modules = ('quickdraw_nb.strokes',)
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            kind = rng.choice(['simplified', 'raw'])
+            good = [rng.choice(seeds[kind]) for _ in range(2)]
+            bad = mutated_line(rng, seeds[kind])
+            lines = good[:1] + [bad] + good[1:] if rng.random() < 0.5 else good + [bad]
+            yield dict(data=b''.join(l if l.endswith(b'\n') else l + b'\n' for l in lines), gz=rng.random() < 0.1,
+                       fmt=rng.choice([None, None, kind]), skip=rng.random() < 0.5, gzcut=rng.random() < 0.02)
+    def run(self, x):
+        from quickdraw_nb.strokes import read_ndjson, check_stroke_file
+        from quickdraw_nb.core import DataError
+        data = x['data']
+        p = _Files.dir()/('f.ndjson.gz' if x['gz'] else 'f.ndjson')
+        raw = gzip.compress(data) if x['gz'] else data
+        if x['gzcut']: raw = raw[:len(raw) // 2]
+        p.write_bytes(raw)
+        lines = [l for l in data.split(b'\n') if l.strip()]
+        n_valid = sum(line_ok(l, x['fmt']) for l in lines)
+        self.invalid = None if x['gzcut'] else n_valid < len(lines)  # a cut gzip stream: refusing it or not are both fine
+        if x['skip']:
+            self.invalid = None
+            got = list(read_ndjson(p, fmt=x['fmt'], on_error='skip'))
+            if x['gzcut']: return True
+            if len(got) > n_valid: raise SilentlyAccepted(f"{len(got)} drawings kept, {n_valid} valid lines")
+            return len(got) == n_valid
+        try: list(read_ndjson(p, fmt=x['fmt']))
+        except DataError:
+            if not x['gz'] and not x['gzcut']: self.check(p, data, x['fmt'])
+            raise
+        if not x['gz']: self.check(p, data, x['fmt'])
+        return True
+
+    def check(self, p, data, fmt):
+        "check_stroke_file looks at the first and the last line only; refusing them is up to it, crashing is not."
+        from quickdraw_nb.strokes import check_stroke_file
+        from quickdraw_nb.core import DataError
+        first = data.split(b'\n', 1)[0]
+        last = data.rstrip(b'\r\n').rsplit(b'\n', 1)[-1]
+        bad = not (line_ok(first, fmt) and line_ok(last, fmt))
+        try: check_stroke_file(p, fmt)
+        except DataError: return
+        if bad: raise SilentlyAccepted('check_stroke_file accepted a bad first/last line')
+
+class SilentlyAccepted(Exception): pass
+
+def nl_lines(data: bytes) -> list:
+    "Lines as the readers split them: at b'\\n' only (a b'\\r' inside a line is data for the csv module)."
+    parts = data.split(b'\n')
+    return [p + b'\n' for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+def csv_text(rows):
+    b = io.StringIO(); csv.writer(b).writerows(rows); return b.getvalue().encode('utf-8', 'surrogatepass')
+
+@target('read_kaggle_csv')
+class KaggleCsvTarget:
+    "read_kaggle_csv (skip and raise) and check_stroke_file(fmt='csv') on Kaggle CSVs made from real drawings, one row mutated."
+    header = ['countrycode', 'drawing', 'key_id', 'recognized', 'timestamp', 'word']
+    modules = ('quickdraw_nb.strokes',)
+    def seeds(self):
+        rows = []
+        for kind in ('simplified', 'raw'):
+            for l in seed_lines(kind, 4):
+                r = json.loads(l)
+                rows.append([r['countrycode'], json.dumps(r['drawing'], separators=(',', ':')), r['key_id'], str(r['recognized']),
+                             r['timestamp'].removesuffix(' UTC'), r['word']])
+        return rows
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            good = [list(rng.choice(seeds)) for _ in range(2)]
+            row = list(rng.choice(seeds))
+            k = rng.random()
+            if k < 0.5:
+                rec = dict(zip(self.header, row)); rec['drawing'] = json.loads(rec['drawing'])
+                rec = mutate_record(rng, rec)
+                if isinstance(rec, dict):
+                    row = [rec.get(c, '') if isinstance(rec.get(c, ''), str) else json.dumps(rec.get(c)) for c in self.header]
+                    if 'drawing' in rec: row[1] = json.dumps(rec['drawing'], allow_nan=True)
+                    if rng.random() < 0.3:  # CSV fields are text: booleans and numbers as they would be written
+                        row[3] = rng.choice(['True', 'False', '', 'yes', '1', 'TRUE', ' false '])
+                else: row = [json.dumps(rec)]
+                bad = csv_text([row])
+            elif k < 0.9: bad = byte_mutation(rng, csv_text([row]))
+            else: bad = random_bytes(rng) + b'\n'
+            if not bad.endswith(b'\n'): bad += b'\n'
+            hdr = csv_text([self.header]) if rng.random() < 0.95 else byte_mutation(rng, csv_text([self.header]))
+            yield dict(data=hdr + csv_text(good) + bad, skip=rng.random() < 0.5, fmt=rng.choice([None, None, 'simplified', 'raw']))
+    @staticmethod
+    def oracle(data, fmt):
+        "(header ok, [row valid...]) by parsing the file with csv (strict) and checking each record by the contract."
+        try: text = [l.decode('utf-8') for l in nl_lines(data)]
+        except UnicodeDecodeError: return None
+        if any(len(l) > LIM['line'] for l in text): return None
+        rows = csv.reader(text, strict=True)
+        try: header = next(rows)
+        except (csv.Error, StopIteration): return False, []
+        if 'drawing' not in header: return False, []
+        out = []
+        while True:
+            try: row = next(rows)
+            except StopIteration: break
+            except csv.Error: out.append(False); continue
+            if not row: continue
+            if len(row) != len(header): out.append(False); continue
+            rec = {c: row[header.index(c)] for c in KaggleCsvTarget.header if c in header}
+            rec['drawing'] = json_or_none(rec['drawing'])
+            out.append(rec['drawing'] is not None and record_ok(rec, fmt, text=True))
+        return True, out
+    def run(self, x):
+        from quickdraw_nb.strokes import read_kaggle_csv, check_stroke_file
+        from quickdraw_nb.core import DataError
+        p = _Files.dir()/'f.csv'; p.write_bytes(x['data'])
+        o = self.oracle(x['data'], x['fmt'])
+        self.invalid = None
+        if o is None:  # undecodable lines: only the absence of crashes and hangs is checked
+            list(read_kaggle_csv(p, fmt=x['fmt'], on_error='skip'))
+            return True
+        header_ok, rows = o
+        if x['skip']:
+            self.invalid = True if not header_ok else None
+            got = list(read_kaggle_csv(p, fmt=x['fmt'], on_error='skip'))
+            if len(got) > sum(rows): raise SilentlyAccepted(f"{len(got)} drawings kept, {sum(rows)} valid rows")
+            return len(got) == sum(rows)
+        self.invalid = not header_ok or not all(rows)
+        try: list(read_kaggle_csv(p, fmt=x['fmt']))
+        except DataError:
+            self.check(p, x['data'])
+            raise
+        self.check(p, x['data'])
+        return True
+    def check(self, p, data):
+        from quickdraw_nb.strokes import check_stroke_file
+        from quickdraw_nb.core import DataError
+        lines = nl_lines(data)  # as check_stroke_file sees the file: the first two lines and the last non-blank one
+        sub = lines[:2] + [data.rstrip(b'\r\n').rsplit(b'\n', 1)[-1] + b'\n'] if len(lines) >= 3 else lines
+        o = self.oracle(b''.join(sub), None)
+        try: check_stroke_file(p, 'csv')
+        except DataError: return
+        if o is None or not o[0] or not all(o[1]) or len(o[1]) < 2: raise SilentlyAccepted('check_stroke_file accepted a bad CSV')
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Target: .npy bitmap files
+
+def npy_oracle(b: bytes) -> bool:
+    "Whether `b` is a valid numpy_bitmap file by the contract: C-ordered uint8 (N>0, 784 | 1,784 | 28,28), exact length."
+    if not b.startswith(b'\x93NUMPY') or len(b) < 10: return False
+    major, minor = b[6], b[7]
+    if (major, minor) == (1, 0): hl, start = struct.unpack('<H', b[8:10])[0], 10
+    elif (major, minor) == (2, 0):
+        if len(b) < 12: return False
+        hl, start = struct.unpack('<I', b[8:12])[0], 12
+    else: return False
+    if hl > 10_000 or len(b) < start + hl: return False
+    try:
+        h = ast.literal_eval(b[start:start + hl].decode('latin1'))
+        if not isinstance(h, dict) or set(h) != {'descr', 'fortran_order', 'shape'}: return False
+        dt = np.dtype(h['descr'])
+    except Exception: return False
+    shape = h['shape']
+    if dt != np.uint8 or h['fortran_order'] is not False or not isinstance(shape, tuple) or not all(type(v) is int for v in shape): return False
+    if len(shape) not in (2, 3) or tuple(shape[1:]) not in ((784,), (1, 784), (28, 28)) or shape[0] <= 0: return False
+    return len(b) - start - hl == math.prod(shape)
+
+@target('npy')
+class NpyTarget:
+    "check_bitmap_file / read_bitmap_file / load_bitmaps on mutated real numpy_bitmap files."
+    modules = ('quickdraw_nb.bitmaps',)
+    def seeds(self):
+        a = np.load(shared('bitmap')/'owl.npy', mmap_mode='r')[:12]
+        out = []
+        for arr in (a, a.reshape(-1, 28, 28), a.reshape(-1, 1, 784)):
+            b = io.BytesIO(); np.save(b, np.ascontiguousarray(arr)); out.append(b.getvalue())
+        b = io.BytesIO(); np.save(b, np.array([{'a': 1}] * 3, dtype=object), allow_pickle=True); out.append(b.getvalue())
+        return out
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            b = rng.choice(seeds[:3])
+            k = rng.randrange(10)
+            hl = struct.unpack('<H', b[8:10])[0]; head, data = b[10:10 + hl].decode('latin1'), b[10 + hl:]
+            if k < 4:  # edit the header dict
+                h = ast.literal_eval(head)
+                f = rng.choice(['descr', 'fortran_order', 'shape', 'shape', 'extra'])
+                if f == 'descr': h['descr'] = rng.choice(['|u1', '<u1', '|i1', '|b1', '<u2', '<f4', '|O', '|S1', [('a', '|u1')], 'u1'])
+                elif f == 'fortran_order': h['fortran_order'] = rng.choice([True, False, 1, 0, 'no'])
+                elif f == 'shape':
+                    s = list(h['shape']); j = rng.randrange(len(s))
+                    s[j] = rng.choice([s[j] + 1, s[j] - 1, 0, -1, 2 * s[j], 10**12, s[j], True])
+                    if rng.random() < 0.2: s = s[:1] + [784] if rng.random() < 0.5 else s + [1]
+                    h['shape'] = tuple(s)
+                else: h['extra'] = 1
+                text = repr(h)
+                text = text + ' ' * ((64 - (10 + len(text) + 1) % 64) % 64) + '\n'
+                b = b[:8] + struct.pack('<H', len(text)) + text.encode('latin1') + data
+            elif k == 4: b = b + random_bytes(rng, rng.choice([1, 7, 784, rng.randint(1, 2000)]))  # trailing bytes
+            elif k == 5: b = b[:rng.randrange(len(b))]  # truncated
+            elif k == 6:  # data bytes changed: still a valid file
+                b = bytearray(b)
+                for _ in range(5): b[rng.randrange(10 + hl, len(b))] = rng.randrange(256)
+                b = bytes(b)
+            elif k == 7: b = byte_mutation(rng, b[:10 + hl]) + data  # header bytes
+            elif k == 8: b = rng.choice([seeds[3], random_bytes(rng), b'\x93NUMPY\x02\x00' + (10**6).to_bytes(4, 'little') + b' ' * 1000,
+                                         b'\x93NUMPY\x03\x00' + b[8:], b[:6] + b'\x01\x00' + struct.pack('<H', 65535) + b[10:]])
+            else: b = b[:8] + b[8:10] + byte_mutation(rng, b[10:10 + hl]) + data
+            yield dict(data=b, how=rng.choice(['check', 'read', 'load']))
+    def run(self, x):
+        from quickdraw_nb.bitmaps import check_bitmap_file, read_bitmap_file, load_bitmaps
+        d = _Files.dir()/'bm'; d.mkdir(exist_ok=True)
+        p = d/'owl.npy'; p.write_bytes(x['data'])
+        self.invalid = not npy_oracle(x['data'])
+        if x['how'] == 'check': np.asarray(check_bitmap_file(p)).sum()
+        elif x['how'] == 'read': read_bitmap_file(p, max_items=5)
+        else: load_bitmaps(d)
+        return True
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Target: paths from CSVs (safe_path, image_table)
+
+def path_fixture(root: Path):
+    "A data root with real images, symlinks of every kind (loops, links in, out, to devices) and special files."
+    from PIL import Image
+    if (root/'ready').exists(): return
+    owl = np.load(shared('bitmap')/'owl.npy', mmap_mode='r')
+    for c, i in (('cat', 0), ('dog', 1)):
+        (root/'images'/c).mkdir(parents=True, exist_ok=True)
+        Image.fromarray(255 - np.asarray(owl[i]).reshape(28, 28)).save(root/'images'/c/'a.png')
+    out = root.parent/'outside'; out.mkdir(exist_ok=True); (out/'secret.png').write_bytes(b'secret')
+    links = dict(loop1='loop1', loopA='loopB', loopB='loopA', link_out=str(out), link_out_rel='../outside', link_in='images/cat',
+                 abs_in=str(root/'images'), abs_out='/etc', dev='/dev/null', up='..', dot='.', self_ref='link_in/../link_in',
+                 dangling='nowhere/x.png')
+    for k, v in links.items(): os.symlink(v, root/k)
+    os.mkfifo(root/'fifo.png'); (root/'dir.png').mkdir()
+    s = socket.socket(socket.AF_UNIX); s.bind(str(root/'sock.png')); s.close()
+    (root/'ready').write_text('')
+
+PATH_PARTS = ['..', '.', '', 'images', 'cat', 'dog', 'a.png', 'loop1', 'loopA', 'link_out', 'link_out_rel', 'link_in', 'abs_in',
+              'abs_out', 'dev', 'up', 'dot', 'self_ref', 'dangling', 'fifo.png', 'dir.png', 'sock.png', 'secret.png', 'outside',
+              'hostname', 'missing', 'ready']
+
+def random_path(rng, root):
+    k = rng.random()
+    if k < 0.85:
+        p = '/'.join(rng.choice(PATH_PARTS) for _ in range(rng.randint(1, 7)))
+        if rng.random() < 0.15: p = str(root) + '/' + p
+        elif rng.random() < 0.05: p = '/' + p
+        return p
+    return rng.choice(['', ' ', 'a\x00b.png', 'x' * 5000, '\u00e9/../a.png', '\udcff.png', '~/x.png', '//etc/passwd', str(root),
+                       'images/cat/a.png\n', ' images/cat/a.png ', 'images\\cat\\a.png', float('nan'), None, 3])
+
+def kernel_view(p):
+    "(real path, regular?) as the kernel resolves `p` when opening it, or None if it cannot be opened."
+    try: fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except (OSError, ValueError, TypeError): return None
+    try: return os.readlink(f'/proc/self/fd/{fd}'), stat.S_ISREG(os.fstat(fd).st_mode)
+    finally: os.close(fd)
+
+@target('image_paths')
+class ImagePathTarget:
+    "safe_path on generated paths (oracle: what the kernel opens), and image_table on CSVs of such paths and mutated labels."
+    def seeds(self): return None
+    modules = ('quickdraw_nb.imagefolder',)
+    def inputs(self, rng, n, seeds):
+        root = _root()
+        for i in range(n):
+            if rng.random() < 0.7: yield dict(path=random_path(rng, root))
+            else:
+                rows = [['image_path', 'class_name', 'target']]
+                for j in range(rng.randint(1, 4)):
+                    rows.append([random_path(rng, root) if rng.random() < 0.5 else 'images/cat/a.png',
+                                 rng.choice(['cat', 'dog', 'cat', '', 'c\ta', 'x' * 201, '\u00e9']),
+                                 rng.choice(['0', '1', '0', ' 1', '1.0', 'True', '1e400', 'inf', '-1', '2.5', str(10**9), '', 'nan', '0x1'])])
+                data = csv_text(rows)
+                if rng.random() < 0.2: data = byte_mutation(rng, data)
+                yield dict(csv=data)
+    def run(self, x):
+        from quickdraw_nb.imagefolder import safe_path, image_table
+        root = _root()
+        self.invalid = None
+        if 'path' in x:
+            res = safe_path(root, x['path'])
+            if not _safe(res, root): raise SilentlyAccepted(f"{x['path']!r} -> {res} -> {kernel_view(res)}")
+            return True
+        p = _Files.dir()/'images.csv'; p.write_bytes(x['csv'])
+        df, vocab = image_table(p, root=root)
+        if not all(_safe(q, root) for q in df.path): raise SilentlyAccepted('image_table: a path outside the root or to a special file')
+        if not all(isinstance(t, (int, np.integer)) and 0 <= t <= 100_000 for t in df.target): raise SilentlyAccepted('image_table: bad target')
+        if not all(isinstance(c, str) and c.isprintable() and 0 < len(c) <= 200 for c in df.class_name): raise SilentlyAccepted('bad class')
+        return True
+
+def _root() -> Path:
+    "The data root of the path target, made once by the parent (`QDFUZZ_ROOT`)."
+    return Path(os.environ['QDFUZZ_ROOT'])
+
+def _safe(res, root:Path) -> bool:
+    "Whether a path safe_path returned is safe: the kernel opens it inside the root as a regular file, or cannot open it."
+    kv = kernel_view(res)
+    if kv is None: return Path(res).is_relative_to(root)
+    real, regular = kv
+    return regular and Path(real).is_relative_to(root)
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Target: image decoding
+
+def png_with_size(w, h):
+    "A PNG whose header says w x h (valid CRCs), with a tiny (wrong) image data chunk."
+    def chunk(t, d): return struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 0, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(b'\0' * 64)) + chunk(b'IEND', b'')
+
+def gif_with_size(w, h):
+    return b'GIF89a' + struct.pack('<HH', w, h) + bytes([0, 0, 0]) + b',' + struct.pack('<HHHH', 0, 0, w, h) + bytes([0, 2, 2, 0x4c, 0x01, 0, 0x3b])
+
+@target('load_images')
+class ImageTarget:
+    "decode_sketch / load_images on real sketches saved in every format, mutated, with forged sizes (bombs), and FIFOs."
+    modules = ('quickdraw_nb.imagefolder', 'PIL.Image')
+    def seeds(self):
+        from PIL import Image
+        owl = np.load(shared('bitmap')/'owl.npy', mmap_mode='r')
+        out = []
+        for i, fmt in enumerate(['PNG', 'JPEG', 'GIF', 'BMP', 'WEBP', 'TIFF', 'PNG']):
+            im = Image.fromarray(255 - np.asarray(owl[i]).reshape(28, 28))
+            if i == 6: im = im.convert('RGBA')
+            b = io.BytesIO(); im.resize((56, 40)).save(b, fmt); out.append(b.getvalue())
+        return out
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            k = rng.random()
+            if k < 0.45: b = byte_mutation(rng, rng.choice(seeds))
+            elif k < 0.6: b = rng.choice(seeds)
+            elif k < 0.8:
+                w, h = rng.choice([(1, 65281), (65535, 65535), (6324, 6324), (6325, 6325), (100, 100), (1, 1), (0, 5), (40000, 1000)])
+                b = (png_with_size if rng.random() < 0.5 else gif_with_size)(w, h)
+            elif k < 0.95: b = random_bytes(rng, rng.randint(0, 2000))
+            else: b = None  # a FIFO
+            yield dict(data=b, how=rng.choice(['decode', 'load']), size=rng.choice([28, 64]), pristine=0.45 <= k < 0.6)
+    def run(self, x):
+        from PIL import Image
+        from quickdraw_nb.imagefolder import decode_sketch, load_images, MAX_IMAGE_PIXELS
+        p = _Files.dir()/'img'
+        if p.exists() or p.is_symlink(): p.unlink()
+        self.invalid = False if x['pristine'] else None
+        if x['data'] is None: os.mkfifo(p); self.invalid = True
+        else:
+            p.write_bytes(x['data'])
+            try:
+                w, h = Image.open(io.BytesIO(x['data'])).size
+                if w * h > MAX_IMAGE_PIXELS or max(w, h)**2 > MAX_IMAGE_PIXELS: self.invalid = True
+            except Exception: pass
+        if x['how'] == 'decode': a = decode_sketch(p, x['size'])
+        else:
+            a, kept = load_images([p], x['size'], on_error='skip')
+            a = a[0]
+        return a.shape == (x['size'], x['size']) and a.dtype == np.uint8
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Target: rasterizer, render, raw -> simplified
+
+def valid_offsets(o, n):
+    o = np.asarray(o)
+    return o.ndim == 1 and len(o) >= 1 and np.issubdtype(o.dtype, np.integer) and o[0] == 0 and o[-1] == n and (np.diff(o) >= 0).all()
+
+def _num_ok(v, lo, hi, integer=False):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)): return False
+    if integer and not float(v).is_integer(): return False
+    return lo <= v <= hi
+
+@target('render')
+class RenderTarget:
+    "rasterize (flat and packed), render and simplify_drawing with mutated real drawings and extreme settings."
+    modules = ('quickdraw_nb.render',)
+    def warm(self):  # compiled kernels loaded (or compiled) before the clock starts
+        from quickdraw_nb.render import render
+        from quickdraw_nb.strokes import Drawing, simplify_drawing
+        d = Drawing([np.array([[1., 2.], [3., 4.], [0., 5.]], np.float32)], fmt='raw')
+        render([d], channels=('ink', 'order', 'time')); render([d], 64); simplify_drawing(d)
+    def seeds(self):
+        from quickdraw_nb.strokes import read_ndjson
+        s = [d for c in CATS[:2] for d in list(read_ndjson(shared('strokes/simplified')/f'{c}.ndjson'))[:6]]
+        r = [d for c in CATS[:2] for d in list(read_ndjson(shared('strokes/raw')/f'{c}.ndjson'))[:4]]
+        return dict(simplified=s, raw=r)
+    def inputs(self, rng, n, seeds):
+        from quickdraw_nb.render import flatten_drawings
+        for i in range(n):
+            k = rng.random()
+            kw = self.settings(rng)
+            ds = [rng.choice(seeds['simplified'] + seeds['raw']) for _ in range(rng.randint(1, 3))]
+            if k < 0.4:
+                pts, off = flatten_drawings(ds)
+                pts, off = pts.copy(), off.copy()
+                j = rng.randrange(8)
+                if j == 0: pts[rng.randrange(len(pts)), rng.randrange(4)] = rng.choice([np.nan, np.inf, 1e6, 1e30, -1e5, 1e5, 0.5, -2, 2**24 + 1, 3e38])
+                elif j == 1: off[rng.randrange(len(off))] = rng.choice([-1, -10**9, 10**9, len(pts) + 1, 2**62, 0, len(pts)])
+                elif j == 2: off = off[::-1].copy()
+                elif j == 3: off = rng.choice([off.astype(np.float64), off.astype(bool), off[None], np.array([], np.int64), off.astype(np.int8), off.astype(object)])
+                elif j == 4: pts = rng.choice([pts[:, :3], pts[None], pts.astype(object), pts[:0], np.array([['a'] * 4]), pts.astype(np.float16)])
+                elif j == 5: off = None; pts = pts[None] if rng.random() < 0.5 else pts
+                elif j == 6: pts[:, 3] = rng.choice([0.5, -7, 1e12, np.nan])
+                yield dict(kind='rasterize', pts=pts, offsets=off, kw=kw)
+            elif k < 0.7:
+                ds = [self.mutate_drawing(rng, d) for d in ds]
+                yield dict(kind='render', drawings=ds, kw=kw, center=rng.random() < 0.8)
+            else:
+                d = self.mutate_drawing(rng, rng.choice(seeds['raw'])) if rng.random() < 0.7 else rng.choice(seeds['raw'])
+                yield dict(kind='simplify', drawing=d, epsilon=rng.choice([2.0, 0, 0.5, 255, -1, np.nan, True, 300]),
+                           spacing=rng.choice([1.0, 0.01, 0.5, 255, 0, -1, 1e-9, np.inf, False]), keep_time=rng.random() < 0.3)
+    def settings(self, rng):
+        kw = {}
+        if rng.random() < 0.5: kw['size'] = rng.choice([28, 1, 64, 2048, 0, -1, 2049, True, 2.5, '28', 10**20, 28.0, np.int64(32)])
+        if rng.random() < 0.3: kw['supersample'] = rng.choice([None, 1, 2, 16, 0, 17, True, 1.5, 4])
+        if rng.random() < 0.3: kw['line_width'] = rng.choice([16., 1e-3, 1e4, 0, -1, np.nan, np.inf, True, '16', 1e5])
+        if rng.random() < 0.3: kw['padding'] = rng.choice([16., 0, 1e4, -1, np.nan, np.inf, False, 1e5])
+        if rng.random() < 0.3: kw['channels'] = rng.choice([('ink',), ('ink', 'order', 'time'), ('time',), ('ink', 'ink'), (), ('ink', 3), 'ink'])
+        return kw
+    def mutate_drawing(self, rng, d):
+        from quickdraw_nb.strokes import Drawing
+        strokes = [s.copy() for s in d.strokes]
+        j = rng.randrange(9)
+        i = rng.randrange(len(strokes))
+        if j == 0: strokes[i][rng.randrange(strokes[i].shape[0]), 0] = rng.choice([np.nan, np.inf, 1e30, -1e30, 3e38])
+        elif j == 1: strokes[i] = rng.choice([strokes[i][:, :0], strokes[i][:1], strokes[i].astype(bool), strokes[i].astype(object),
+                                              strokes[i].tolist(), strokes[i][0], np.zeros((4, 3))])
+        elif j == 2: strokes = []
+        elif j == 3: strokes = [np.full((strokes[0].shape[0], 1), 5, np.float32)]  # one point: extent 0
+        elif j == 4: return rng.choice(['not a drawing', None, 3])
+        elif j == 5: strokes[i] = strokes[i] * 1e6  # huge but finite (raw: fitted into the canvas)
+        else: pass
+        return Drawing(strokes, d.word, d.key_id, d.countrycode, d.recognized, d.timestamp, d.fmt)
+    def oracle_settings(self, kw):
+        size = kw.get('size', 28)
+        if not _num_ok(size, 1, 2048, True): return False
+        ss = kw.get('supersample', None)
+        if ss is not None and not _num_ok(ss, 1, 16, True): return False
+        if ((2 if size < 64 else 1) if ss is None else ss) * size > 4096: return False
+        if not _num_ok(kw.get('line_width', 16.), 1e-3, 1e4) or not _num_ok(kw.get('padding', 16.), 0, 1e4): return False
+        ch = kw.get('channels', ('ink',)); ch = (ch,) if isinstance(ch, str) else tuple(ch)
+        return bool(ch) and ch[0] == 'ink' and all(isinstance(c, str) and c in ('ink', 'order', 'time') for c in ch) and len(set(ch)) == len(ch)
+    @staticmethod
+    def drawing_ok(d):
+        from quickdraw_nb.strokes import Drawing
+        if not isinstance(d, Drawing) or not isinstance(d.strokes, list) or not d.strokes: return False
+        return all(isinstance(s, np.ndarray) and s.ndim == 2 and s.shape[0] in (2, 3) and s.shape[1] >= 1 and s.dtype.kind in 'fiu'
+                   and np.isfinite(s).all() for s in d.strokes)
+    def run(self, x):
+        from quickdraw_nb.render import rasterize, render, flatten_drawings
+        from quickdraw_nb.strokes import simplify_drawing
+        if x['kind'] == 'rasterize':
+            pts, off = x['pts'], x['offsets']
+            ok = self.oracle_settings(x['kw'])
+            try: a = np.asarray(pts, dtype=np.float32)
+            except (ValueError, TypeError): ok = False; a = None
+            if ok:
+                if off is None: ok = a.ndim == 3 and a.shape[-1] == 4; n = a.shape[0] * a.shape[1] if ok else 0; flat = a.reshape(-1, 4) if ok else a
+                else: ok = a.ndim == 2 and a.shape[-1] == 4 and valid_offsets(off, len(a)); flat = a
+                if ok and len(flat):
+                    ok = (np.isfinite(flat).all() and np.abs(flat[:, :2]).max() <= 1e5 and (flat[:, 3] == np.round(flat[:, 3])).all()
+                          and flat[:, 3].min() >= -1 and flat[:, 3].max() <= 2**24)
+            self.invalid = not ok
+            out = rasterize(pts, offsets=off, **x['kw'])
+            B = (len(off) - 1) if off is not None else np.asarray(pts).shape[0]
+            return out.dtype == np.uint8 and out.shape[0] == B
+        if x['kind'] == 'render':
+            ok = self.oracle_settings(x['kw']) and all(self.drawing_ok(d) for d in x['drawings'])
+            if ok:  # what flatten makes of valid drawings must still be in range (e.g. simplified coordinates far outside 0-255)
+                pts, _ = flatten_drawings(x['drawings'], x['center'])
+                ok = np.isfinite(pts).all() and np.abs(pts[:, :2]).max() <= 1e5
+            self.invalid = not ok
+            out = render(x['drawings'], center=x['center'], **x['kw'])
+            return out.dtype == np.uint8 and out.shape[0] == len(x['drawings'])
+        d = x['drawing']
+        ok = self.drawing_ok(d) and _num_ok(x['epsilon'], 0, 255) and _num_ok(x['spacing'], 0.01, 255)
+        self.invalid = not ok
+        out = simplify_drawing(d, x['epsilon'], x['spacing'], x['keep_time'])
+        return all(s.shape[1] >= 1 and np.isfinite(s).all() and s[:2].min() >= 0 and s[:2].max() <= 255 for s in out.strokes)
+
+# ----------------------------------------------------------------------------------------------------------------------
+# The runner: worker processes with a time limit per input
+
+def _worker(conn, names, plugins):
+    import warnings; warnings.filterwarnings('ignore')
+    for m in plugins: __import__(m)
+    from quickdraw_nb.core import DataError
+    targets = {n: TARGETS[n]() for n in names}
+    for t in targets.values():  # import what the targets use now, so that no input pays for it under the time limit
+        for m in getattr(t, 'modules', ()): __import__(m)
+        if hasattr(t, 'warm'): t.warm()
+    conn.send('ready')
+    while True:
+        msg = conn.recv()
+        if msg is None: return
+        name, x = msg
+        t = targets[name]; t.invalid = None
+        try:
+            with contextlib.redirect_stdout(io.StringIO()): good = t.run(x)  # the library's own reports are not wanted here
+            conn.send(('silent', f"accepted: {_brief(x)}") if t.invalid else ('ok', None) if good else ('wrong result', f"result: {_brief(x)}"))
+        except SilentlyAccepted as e: conn.send(('silent', f"{str(e)[:200]}: {_brief(x)}"))
+        except (DataError, FileNotFoundError) as e:
+            conn.send(('wrong result', f"valid input refused: {str(e)[:200]}") if t.invalid is False else ('refused', None))
+        except BaseException as e:
+            conn.send(('crash', f"{type(e).__name__}: {str(e)[:160]} | {traceback.format_exc(limit=-2).splitlines()[-3].strip()[:160]}"))
+
+def _brief(x) -> str:
+    return repr({k: (v[:120] if isinstance(v, (bytes, str)) else v) for k, v in x.items()} if isinstance(x, dict) else x)[:300]
+
+class Worker:
+    def __init__(self, names, plugins=()):
+        self.names, self.plugins = names, list(plugins); self.start()
+    def start(self):
+        ctx = mp.get_context('spawn')
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child, self.names, self.plugins), daemon=True)
+        self.proc.start()
+        if not self.conn.poll(300): raise RuntimeError('worker did not start')
+        self.conn.recv()
+    def run(self, name, x, timeout):
+        try: self.conn.send((name, x))
+        except (BrokenPipeError, OSError): self.restart(); return 'crash', 'worker pipe broken'
+        if self.conn.poll(timeout):
+            try: return self.conn.recv()
+            except EOFError: pass
+            self.proc.join(5)
+            code = self.proc.exitcode
+            self.restart(); return 'crash', f"worker died (exit code {code}: {'signal ' + str(-code) if code and code < 0 else ''})"
+        self.restart(); return 'hang', None
+    def restart(self):
+        self.proc.kill(); self.proc.join(); self.start()
+    def close(self):
+        try: self.conn.send(None)
+        except OSError: pass
+        self.proc.join(5); self.proc.kill()
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--n', type=int, default=10_000, help='inputs per target')
+    ap.add_argument('--targets', default='', help=f"comma-separated (default: all), from: {', '.join(TARGETS)}")
+    ap.add_argument('--workers', type=int, default=2)
+    ap.add_argument('--timeout', type=float, default=10., help='seconds after which one input counts as a hang')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--examples', type=int, default=3, help='crash messages shown per target')
+    ap.add_argument('--plugins', default='', help='comma-separated modules that register more targets (import path)')
+    args = ap.parse_args()
+    names = [t for t in args.targets.split(',') if t]
+    if not names: names = list(TARGETS)
+    if unknown := [t for t in names if t not in TARGETS]: sys.exit(f"unknown targets {unknown}: choose from {list(TARGETS)}")
+    for m in args.plugins.split(','):
+        if m: __import__(m)  # modules that register more targets with @target
+    root = Path(tempfile.mkdtemp(prefix='qdfuzz-root-'))/'root'; root.mkdir()
+    os.environ['QDFUZZ_ROOT'] = str(root.resolve())
+    path_fixture(root.resolve())
+    t0 = time.time()
+    workers = [Worker(names, [m for m in args.plugins.split(',') if m]) for _ in range(args.workers)]
+    print(f"{len(workers)} workers ready in {time.time() - t0:.0f}s; {args.n} inputs per target, {args.timeout:g}s per input", flush=True)
+    table = []
+    for name in names:
+        tgt = TARGETS[name]()
+        rng = random.Random(f"{args.seed}-{name}")
+        seeds = tgt.seeds()
+        it = iter(tgt.inputs(rng, args.n, seeds))
+        lock = threading.Lock(); counts = Counter(); examples = defaultdict(list); t1 = time.time()
+        def loop(w):
+            while True:
+                with lock:
+                    try: x = next(it)
+                    except StopIteration: return
+                res, info = w.run(name, x, args.timeout)
+                with lock:
+                    counts[res] += 1
+                    if info and len(examples[res]) < args.examples: examples[res].append(info)
+        threads = [threading.Thread(target=loop, args=(w,)) for w in workers]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        n = sum(counts.values())
+        table.append((name, n, counts['crash'], counts['hang'], counts['silent'], counts['wrong result'], counts['refused'], time.time() - t1))
+        print(f"{name}: {n} inputs in {time.time() - t1:.0f}s: {dict(counts)}", flush=True)
+        for k, ex in examples.items():
+            for e in ex: print(f"   {k}: {e}", flush=True)
+    for w in workers: w.close()
+    print(f"\n| target | inputs | crashes | hangs | silently accepted | wrong result or valid input refused* | refused | seconds |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in table: print(f"| `{r[0]}` | {r[1]:,} | {r[2]} | {r[3]} | {r[4]} | {r[5]} | {r[6]:,} | {r[7]:.0f} |")
+    print("\n* informational: a valid input (by the target's oracle) refused, or a result that breaks the output contract")
+    print(f"total {time.time() - t0:.0f}s")
+    return 1 if any(r[2] or r[3] or r[4] for r in table) else 0
+
+if __name__ == '__main__': sys.exit(main())
