@@ -27,7 +27,7 @@ class DrawingsView:
 
 def _category_folder(spec:DataSpec, predictor, cats, max_per_cat):
     "Drawings and labels from a folder of per-category Quick, Draw! files (bitmaps or strokes)."
-    import torch, pandas as pd
+    import numpy as np, torch, pandas as pd
     from quickdraw_nb.cli_predict import read_inputs
     have = dict(zip(spec.categories, spec.files))
     if cats is None:
@@ -41,7 +41,7 @@ def _category_folder(spec:DataSpec, predictor, cats, max_per_cat):
         x, ids = read_inputs(have[c], predictor)
         if max_per_cat: x, ids = x[:max_per_cat], ids.iloc[:max_per_cat]
         xs.append(x); rows.append(ids.assign(file=have[c].name, class_name=c))
-    return torch.cat(xs), pd.concat(rows, ignore_index=True)
+    return torch.from_numpy(np.concatenate(xs)), pd.concat(rows, ignore_index=True)
 
 def labelled_inputs(source,  # labelled data: anything `sources.detect_data` finds labelled (per-category folders, image CSVs, class sub-folders)
                     predictor,  # the `Predictor` the drawings are for
@@ -55,10 +55,12 @@ def labelled_inputs(source,  # labelled data: anything `sources.detect_data` fin
     if spec.per_category and spec.kind in ('bitmaps', 'strokes'): x, df = _category_folder(spec, predictor, cats, max_per_cat)
     elif spec.kind == 'strokes':  # one stroke file: the records' words are the labels
         x, df = read_inputs(spec.path, predictor, on_error=on_error)
+        x = torch.from_numpy(x)
         df = df.assign(file=spec.path.name, class_name=df.word)
         check_categories(sorted(set(df.class_name)), predictor.vocab, where="the model's classes")
     else:
         x, df = read_inputs(spec.csv or spec.path, predictor, root=root or (spec.root if spec.csv else None), labelled=True, on_error=on_error)
+        x = torch.from_numpy(x)
         check_categories(sorted(set(df.class_name)), predictor.vocab, where="the model's classes")
     targs = torch.tensor([predictor.vocab.index(c) for c in df.class_name], dtype=torch.int64)
     return x, targs, df
@@ -77,13 +79,12 @@ def evaluate_model(model,  # model folder (model.safetensors + model.json)
                   ) -> dict:
     "Evaluate the saved model in `model` on labelled `data` and write the evaluation report to `out`."
     t0 = time.perf_counter()
-    import torch
-    from quickdraw_nb.inference import Predictor
+    import numpy as np, torch
+    from quickdraw_nb.predictor import load_predictor, tta_probs
     from quickdraw_nb.evaluate import evaluate_preds, write_report
-    from quickdraw_nb.cli_predict import tta_probs
-    predictor = Predictor.from_folder(model, device=device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    predictor = load_predictor(model, device=device or 'auto')  # onnxruntime when the folder has a current model.onnx
     x, targs, df = labelled_inputs(data, predictor, root, cats, max_per_cat, on_error)
-    probs = tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)
+    probs = torch.as_tensor(np.asarray(tta_probs(predictor, x, bs) if tta else predictor.probs(x, bs)))
     ids = df.image_path if 'image_path' in df else df.file + ':' + df.iloc[:, 0].astype(str)
     ev = evaluate_preds(probs, targs, predictor.vocab, DrawingsView(x, ids))
     extra = dict(model=str(Path(model).resolve()), arch=predictor.meta['arch'], data=str(data), tta=tta,

@@ -1,0 +1,75 @@
+#!/usr/bin/env python
+"""Batch prediction end to end: `qd_predict` on a stroke file of 100,000 real drawings, before/after, in one run.
+
+The input is the shared simplified stroke files (all 345 categories) repeated to `--n` drawings, written once as
+`.ndjson` and once as a Kaggle CSV (`drawing` column). "before" is `qd_predict` of an older commit (default 145b6f5,
+in a temporary `git worktree` on PYTHONPATH: reads the whole file, renders it, classifies with PyTorch); "after" is
+this checkout's `qd_predict` (streams the file in chunks, renders in threads, classifies with onnxruntime when the
+model folder has a current model.onnx). Each run is a fresh process: wall time from start to the written CSV
+(imports and model loading included), drawings/s, and peak resident memory.
+
+    .venv/bin/python bench/predict_bench.py --model results/bitmap15/model       # or: trains a small model first
+    .venv/bin/python bench/predict_bench.py --model results/bitmap15/model --n 100000 --skip_before
+"""
+import argparse, os, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT/'bench'))
+
+def make_inputs(folder:Path, n:int) -> tuple[Path, Path]:
+    "An .ndjson and a Kaggle CSV of `n` real drawings (the shared simplified files, repeated)."
+    from quickdraw_nb.testing import shared_data
+    from quickdraw_nb.strokes import write_kaggle_csv, read_ndjson
+    lines = []
+    for f in sorted((shared_data()/'strokes'/'simplified').glob('*.ndjson')): lines += f.read_text().splitlines()
+    nd = folder/f'drawings_{n}.ndjson'
+    with open(nd, 'w') as out:
+        for i in range(n): out.write(lines[i % len(lines)] + '\n')
+    csv = folder/f'drawings_{n}.csv'
+    write_kaggle_csv(read_ndjson(nd), csv)
+    return nd, csv
+
+def run(cmd, env) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0: sys.exit(f"failed: {' '.join(map(str, cmd))}: {p.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--model', help='model folder written by save_model (default: train the small model of bench/serve_load.py)')
+    ap.add_argument('--n', type=int, default=100_000, help='drawings in the input file')
+    ap.add_argument('--base_commit', default='145b6f5')
+    ap.add_argument('--skip_before', action='store_true', help='only measure this checkout')
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    if a.model: model = Path(a.model)
+    else:
+        from serve_load import train_small_model
+        model = train_small_model(tmp/'results')
+    nd, csv = make_inputs(tmp, a.n)
+    qd_predict = str(Path(sys.executable).with_name('qd_predict'))
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    rows = []
+    base = tmp/'base'
+    if not a.skip_before:
+        subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(base), a.base_commit], check=True, capture_output=True)
+    try:
+        for label, src in (('ndjson', nd), ('Kaggle CSV', csv)):
+            if not a.skip_before and label == 'ndjson':  # the old qd_predict reads no Kaggle CSV
+                wall, rss = run([qd_predict, str(model), str(src), '--out', str(tmp/'before.csv')], dict(env, PYTHONPATH=str(base)))
+                rows.append((f'before ({a.base_commit}), {label}', wall, rss))
+            wall, rss = run([qd_predict, str(model), str(src), '--out', str(tmp/'after.csv')], env)
+            rows.append((f'after, {label}', wall, rss))
+    finally:
+        if not a.skip_before: subprocess.run(['git', '-C', str(ROOT), 'worktree', 'remove', '--force', str(base)], capture_output=True)
+    print(f"qd_predict on {a.n:,} real drawings (strokes), model {model}; {os.cpu_count()} CPUs; wall time of the whole command\n")
+    print(f"{'':28} {'seconds':>8} {'drawings/s':>11} {'peak RSS MB':>12}")
+    for label, wall, rss in rows: print(f"{label:28} {wall:8.1f} {a.n / wall:11,.0f} {rss:12.0f}")
+    if not a.skip_before: print(f"\nspeed-up on the .ndjson file: {rows[0][1] / rows[1][1]:.1f}x; target >= 5,000 drawings/s: "
+                                f"{'met' if a.n / rows[1][1] >= 5000 else 'NOT met'}")
+
+if __name__ == '__main__': main()
