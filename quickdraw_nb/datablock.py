@@ -122,14 +122,14 @@ def bitmap_datablock(bm:Bitmaps,
                      valid_idx=None,  # validation rows; default: a stratified split
                      valid_pct:float=0.2, seed:int=42,  # of the stratified split
                      size:int|None=None,  # resize batches to this size (None: keep 28x28)
-                     aug:bool=True,  # apply `sketch_augment` to training batches
+                     aug:bool|dict=True,  # apply `sketch_augment` to training batches (a dict: its arguments)
                      normalize:bool=True,  # normalize with the training images' mean and std
                      extra_batch_tfms:list|None=None) -> DataBlock:
     "A fastai `DataBlock` over `bm` whose batches are built by indexing `bm.images`."
     if valid_idx is None: train_idx, valid = stratified_split(bm.labels, valid_pct, seed)
     else: valid = np.asarray(valid_idx); train_idx = np.setdiff1d(np.arange(len(bm)), valid)
     tfms = [ResizeBatch(size)] if size else []
-    if aug: tfms += sketch_augment()
+    if aug: tfms += sketch_augment(**aug) if isinstance(aug, dict) else sketch_augment()
     if normalize: tfms.append(Normalize.from_stats(*image_stats(bm.images, train_idx)))
     tfms += list(extra_batch_tfms or [])
     return DataBlock(blocks=(ArrayImageBlock(bm.images), CategoryBlock(vocab=list(bm.vocab))),
@@ -137,7 +137,7 @@ def bitmap_datablock(bm:Bitmaps,
                      splitter=IndexSplitter(valid), batch_tfms=tfms)
 
 def bitmap_dataloaders(bm:Bitmaps, bs:int=256, valid_pct:float=0.2, seed:int=42, size:int|None=None,
-                       aug:bool=True, normalize:bool=True, valid_idx=None, device=None, **kwargs) -> DataLoaders:
+                       aug:bool|dict=True, normalize:bool=True, valid_idx=None, device=None, **kwargs) -> DataLoaders:
     "fastai `DataLoaders` for `bm` (see `bitmap_datablock`), batches of `bs` built by indexing."
     dblock = bitmap_datablock(bm, valid_idx=valid_idx, valid_pct=valid_pct, seed=seed, size=size, aug=aug, normalize=normalize)
     return dblock.dataloaders(list(range(len(bm))), bs=bs, device=device, **kwargs)

@@ -26,6 +26,7 @@ _all_ = ['save_model', 'load_model', 'check_model_meta', 'stem_stride', 'set_ste
 
 # %% ../nbs/20_learner.ipynb #e176017b
 from functools import partial
+import quickdraw_nb.models  # registers the sketch architectures (sketch_cnn, ...) with timm
 from .pretrained import create_pretrained_model, pretrained_stats, set_normalize
 from timm.models import group_parameters
 from fastai.callback.channelslast import ChannelsLast

@@ -119,7 +119,9 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
     cbs = [CSVLogger(Path(log_dir)/'history.csv', append=append)]
     if tensorboard:
         try: from fastai.callback.tensorboard import TensorBoardCallback
-        except ImportError as e: raise DataError(f"TensorBoard logs need the tensorboard package ({e}): pip install tensorboard, or tensorboard=False") from None
+        except ImportError as e:  # a DataError: the console scripts print it without a traceback
+            raise DataError(f"TensorBoard logs need {e.name!r}: pip install 'quickdraw_nb[tensorboard]', "
+                            "or tensorboard=False") from None
         cbs.append(TensorBoardCallback(Path(log_dir)/'tensorboard', trace_model=False, log_preds=False))
     return cbs
 
@@ -133,10 +135,11 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
                    size:int|None=None,  # resize batches to this model input size (default: as decoded)
                    valid_pct:float=0.2,  # fraction of each category held out for validation
                    transform:Literal['fastai', 'albumentations', 'none']='fastai',  # training augmentation
-                   arch:str='resnet18',  # any timm architecture name
+                   recipe:Literal['auto', 'bitmaps', 'strokes', 'finetune', 'none']='auto',  # a named recipe of `quickdraw_nb.recipes` (model, input, augmentation, ingredients, epochs, lr; explicit options override it); 'none': the plain options; 'auto': bitmaps for the main job (no data given, no step schedule, fastai augmentation, no resume), else none
+                   arch:str|None=None,  # any timm architecture name (default: the recipe's; resnet18 without one)
                    pretrained:bool|str=False,  # true/false (timm's pretrained weights, needs the internet), or a weights package, file or URL
-                   epochs:int=12,  # training epochs
-                   bs:int=256,  # batch size (smaller when the training set is smaller)
+                   epochs:int|None=None,  # training epochs (default: the recipe's; 12 without one)
+                   bs:int|None=None,  # batch size, smaller when the training set is smaller (default: the recipe's; 256 without one)
                    lr:float|None=None,  # learning rate (default: lr_find's suggestion)
                    scheduler:Literal['one_cycle', 'step']='one_cycle',  # one_cycle (fine_tune when pretrained), or step decay
                    step_size:int=1,  # step decay: epochs between learning-rate drops
@@ -164,16 +167,34 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
     if transform not in TRANSFORMS: raise DataError(f"transform must be one of {', '.join(TRANSFORMS)}, got {transform!r}")
     if scheduler not in SCHEDULERS: raise DataError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {scheduler!r}")
     if scheduler == 'step': StepDecay(1., epochs, step_size, gamma)  # checks its settings before any work
+    plain = scheduler != 'one_cycle' or transform != 'fastai' or resume  # options only the plain path has
+    if recipe == 'auto': recipe = 'bitmaps' if data is None and train_csv is None and source in (None, 'bitmaps') and not plain else 'none'
+    r = None
+    if recipe != 'none':
+        from quickdraw_nb.recipes import recipe as make_recipe
+        if plain: raise DataError("scheduler 'step', transform other than 'fastai' and resume go with recipe 'none' (a recipe sets its own schedule and augmentation)")
+        r = make_recipe(recipe, arch=arch, pretrained=pretrained or None, epochs=epochs, bs=bs, lr=lr, image_size=image_size, size=size)
+        arch, pretrained, epochs, bs, lr, image_size = r['arch'], r['pretrained'], r['epochs'], r['bs'], r['lr'], r['image_size']
+    else: arch, epochs, bs = arch or 'resnet18', epochs or 12, bs or 256
     set_seed(seed)
-    ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error, download=download, url=url)
+    kind = source or (detect_data(data, labelled=True).kind if data is not None and train_csv is None else None)
+    if r is not None and r['stroke_aug'] and kind == 'strokes':
+        from quickdraw_nb.strokeblock import load_strokes  # strokes augmented in stroke space and rendered every batch
+        ds = load_strokes(data, cats=parse_categories(cats) if cats else None, max_per_cat=max_per_cat, on_error=on_error)
+        data_source = dict(kind='strokes', data=str(data))
+    else: ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error, download=download, url=url)
     print(f"data: {data_source['data']} -> {ds}")
     bs = small_data_bs(ds.labels, ds.vocab, bs, valid_pct, seed)
+    if r is not None: r['bs'] = bs
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
     log_dir = Path(log_dir).resolve() if log_dir else out; log_dir.mkdir(parents=True, exist_ok=True)
-    dls = image_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, transform=transform)
+    if r is not None:
+        from quickdraw_nb.recipes import recipe_dataloaders, recipe_learner, fit_recipe
+        dls = recipe_dataloaders(r, ds, valid_pct=valid_pct, seed=seed)
+    else: dls = image_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, transform=transform)
     input_shape = tuple(dls.one_batch()[0].shape[1:])
     print(f"train {len(dls.train_ds)} / valid {len(dls.valid_ds)} drawings, batches of {bs}, input {input_shape}, augmentation: {transform}")
-    learn = timm_learner(dls, arch, pretrained=pretrained)
+    learn = recipe_learner(dls, r) if r is not None else timm_learner(dls, arch, pretrained=pretrained)
     learn.path = out
     if not progress: learn.remove_cb(learn.progress)
     if lr is None:
@@ -183,7 +204,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
         try: (out/learn.model_dir).rmdir()  # lr_find leaves an empty models/ folder behind
         except OSError: pass
         print(f"lr_find suggests {lr:.2e}")
-    settings.update(lr=lr, bs=bs)
+    settings.update(lr=lr, bs=bs, recipe=recipe)
     (out/'config.yaml').write_text(yaml.safe_dump(json.loads(json.dumps(settings, default=str)), sort_keys=False))
     tp = Throughput()
     tp.items, tp.seconds = 0, 0.  # a resumed run that had already finished trains no more
@@ -191,7 +212,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
     resuming = resume and ckpt.exists()
     cbs = [tp, *log_callbacks(log_dir, tensorboard, append=resuming)]
     t_fit = time.perf_counter()
-    if scheduler == 'step':
+    if r is not None: fit_recipe(learn, r, cbs=cbs)
+    elif scheduler == 'step':
         if pretrained: learn.unfreeze()
         learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': StepDecay(lr, epochs, step_size, gamma)})])
     elif pretrained:
@@ -200,8 +222,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
     elif resume: fit_one_cycle_resumable(learn, epochs, lr, path=ckpt, cbs=cbs)
     else: learn.fit_one_cycle(epochs, lr, cbs=cbs)
     fit_s = time.perf_counter() - t_fit
-    ev = evaluate(learn)
-    extra = dict(arch=arch, pretrained=str(pretrained) if not isinstance(pretrained, bool) else pretrained, epochs=epochs, lr=lr, bs=bs,
+    ev = evaluate(learn, tta=bool(r and r['tta']))
+    extra = dict(recipe=recipe, tta=bool(r and r['tta']), arch=arch, pretrained=str(pretrained) if not isinstance(pretrained, bool) else pretrained, epochs=epochs, lr=lr, bs=bs,
                  scheduler=scheduler if scheduler == 'one_cycle' else f'step (x{gamma} every {step_size} epochs)', transform=transform,
                  input_size=list(input_shape[-2:]), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), data=data_source['data'],
                  source=data_source['kind'], categories=list(ds.vocab), seed=seed, device=device_name(),
@@ -214,7 +236,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
           f"{tp.items_per_s:.0f} training images/s; wall time {extra['wall_seconds']:.0f}s; results in {out}")
     return dict(**m, **extra)
 
-# %% ../nbs/24_train.ipynb #aca837d3
+# %% ../nbs/24_train.ipynb #4848a1a2
 def train_bitmaps(data=None,  # folder of <category>.npy (default: `default_bitmap_folder`)
                   cats=None, max_per_cat:int|None=None, arch:str='resnet18', pretrained=False, size:int|None=None, epochs:int=12,
                   bs:int=256, lr:float|None=None, valid_pct:float=0.2, seed:int=42, out='results/bitmap15', download:bool=True,
