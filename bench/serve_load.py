@@ -32,7 +32,7 @@ def train_small_model(out:Path) -> Path:
     return out/'model'
 
 def payloads(n:int=2000, k:int=3) -> list[bytes]:
-    "JSON bodies of `n` real drawings: the model's 15 categories first, then others; simplified and raw alternating."
+    "JSON bodies of `n` real drawings within the default `Limits`: the model's 15 categories first, then others; simplified and raw alternating."
     from quickdraw_nb.core import BITMAP15, QD_CATEGORIES
     from quickdraw_nb.testing import shared_data
     from quickdraw_nb.strokes import read_ndjson
@@ -44,6 +44,7 @@ def payloads(n:int=2000, k:int=3) -> list[bytes]:
             f = base/fmt/f'{cat}.ndjson'
             if not f.exists(): continue
             for d in read_ndjson(f):
+                if d.n_strokes > 200 or d.n_points > 20_000: continue  # over the server's default limits (answered 413)
                 out.append(json.dumps(dict(drawing=[np.round(s, 1).tolist() for s in d.strokes], format=fmt, k=k)).encode())
                 if len(out) == n: return out
     return out
