@@ -6,11 +6,11 @@
 __all__ = ['STROKE_FILES', 'stroke_chunks', 'read_inputs', 'predict_table', 'write_csv_atomic', 'predict_file', 'qd_predict']
 
 # %% ../nbs/51_cli_predict.ipynb #a5127268
-from .core import DataError, atomic_write, script_errors
+from .core import DataError, atomic_write
 import os, sys, time
 from pathlib import Path
 import numpy as np
-from fastcore.script import call_parse
+from .script import console_script
 from fastcore.meta import delegates
 from .predictor import BasePredictor, load_predictor, stroke_render_settings, tta_probs
 from .sources import csv_kind
@@ -189,8 +189,7 @@ def predict_file(model,  # model folder (model.safetensors + model.json, e.g. <q
     print(f"{n} drawings classified by {predictor} in {seconds:.1f}s ({n / seconds:,.0f}/s) -> {out}")
     return dict(n=n, seconds=seconds, out=out, predictor=repr(predictor))
 
-@call_parse
-@script_errors(prog='qd_predict')
+@console_script(config=False)
 @delegates(predict_file, but=['progress'])
 def qd_predict(model:str,  # model folder (model.safetensors + model.json, e.g. <qd_train --out>/model)
                input:str,  # a folder of images, a CSV with an image_path column, a .npy of bitmaps, or a stroke file (.ndjson, .bin, Kaggle CSV)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, asdict
 from pathlib import Path
 from typing import Literal
 import numpy as np
-from fastcore.script import call_parse
+from .script import console_script
 
 # %% ../nbs/60_serve.ipynb #4dd1cbec
 @dataclass
@@ -436,7 +436,7 @@ def running_server(app,  # an ASGI app, e.g. from `create_app`
         thread.join(10)
         sock.close()
 
-@call_parse
+@console_script(config=False)
 def qd_serve(model:str,  # model folder written by save_model (e.g. results/bitmap15/model)
              host:str='127.0.0.1',  # interface to listen on
              port:int=8000,  # port to listen on
