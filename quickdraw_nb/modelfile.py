@@ -20,8 +20,9 @@ def _import_timm():
     return timm
 
 def check_arch(arch:str):
-    "`ValueError` with close matches unless `arch` is a timm architecture name."
+    "`ValueError` with close matches unless `arch` is a timm architecture name (or `hf-hub:owner/name`)."
     timm = _import_timm()
+    if isinstance(arch, str) and re.fullmatch(r"hf-hub:[\w.-]+/[\w.-]+", arch): return  # a Hugging Face hub model
     if not isinstance(arch, str) or not timm.is_model(arch):
         import difflib
         close = difflib.get_close_matches(str(arch), timm.list_models(), n=3, cutoff=0.6)
