@@ -695,6 +695,13 @@ SPEC_KEYS = ('arch', 'n_in', 'vocab', 'model_kwargs', 'image_size', 'input_size'
 ALLOWED_KWARGS = {'stem_stride', 'img_size', 'patch_size', 'drop_rate', 'drop_path_rate', 'global_pool', 'embed_dim', 'depth',
                   'num_heads', 'mlp_ratio', 'width_multiplier'}
 
+def _size_ok(v): return _pint(v, 4096) or (isinstance(v, list) and len(v) == 2 and all(_pint(x, 4096) for x in v))
+KWARG_OK = dict(stem_stride=lambda v: _pint(v, 64), img_size=_size_ok, patch_size=lambda v: _pint(v, 64),
+                drop_rate=lambda v: _fin(v) and 0 <= v < 1, drop_path_rate=lambda v: _fin(v) and 0 <= v < 1,
+                global_pool=lambda v: v in ('avg', 'max', 'avgmax', 'catavgmax', 'token', 'map', ''), embed_dim=lambda v: _pint(v, 8192),
+                depth=lambda v: _pint(v, 256), num_heads=lambda v: _pint(v, 256), mlp_ratio=lambda v: _fin(v) and 0 < v <= 64,
+                width_multiplier=lambda v: _fin(v) and 0 < v <= 16)
+
 def _hex64(v): return isinstance(v, str) and len(v) == 64 and all(c in '0123456789abcdef' for c in v)
 def _pint(v, hi): return type(v) is int and 0 < v <= hi
 def _fin(v): return type(v) in (int, float) and math.isfinite(v)
@@ -709,7 +716,7 @@ def meta_ok(m) -> bool:
     if not (isinstance(v, list) and 0 < len(v) <= 100_000 and all(isinstance(c, str) and len(c) <= 200 for c in v) and len(set(v)) == len(v)):
         return False
     if not isinstance(kw, dict) or not set(kw) <= ALLOWED_KWARGS: return False
-    if 'drop_rate' in kw and not (_fin(kw['drop_rate']) and 0 <= kw['drop_rate'] < 1): return False
+    if not all(KWARG_OK[k](v) for k, v in kw.items()): return False
     if not all(isinstance(m[k], list) and len(m[k]) == 2 and all(_pint(x, 1 << 16) for x in m[k]) for k in ('image_size', 'input_size')):
         return False
     if not (isinstance(m['resize'], dict) and m['resize'].get('mode') in ('bilinear', 'bicubic')): return False
@@ -761,7 +768,7 @@ class ModelFolderTarget:
         for i in range(n):
             src = 'a' if rng.random() < 0.85 else 'b'
             meta = json.loads(json.dumps(seeds['meta'][src]))
-            x = dict(root=seeds['root'], src=src, json=None, weights=('keep',), onnx=('keep',), resign=False,
+            x = dict(root=seeds['root'], src=src, json=None, weights=('keep', 0, 0), onnx=('keep', 0, 0), resign=False,
                      how=rng.choice(['check', 'meta', 'load', 'load', 'onnx', 'onnx', 'torch', 'auto']))
             k = rng.random()
             if k < 0.45: x['json'] = self.mutate_meta(rng, meta, seeds)
@@ -1237,7 +1244,8 @@ class HttpApiTarget:
         valid = True
         if j == 0: px[rng.randrange(28)][rng.randrange(28)] = rng.choice([-1, 256, 1.5, float('nan'), float('inf'), 'x', None, True, [1], 10**400 if False else 1e300]); valid = False
         elif j == 1: body['pixels'] = [v for row in px for v in row]  # flat 784: valid
-        elif j == 2: body['pixels'] = rng.choice([px[:27], [r[:27] for r in px], [px], [], [[]], [px[0]] * 28 + [[0]], px + [px[0]], 'x', 3, None, {}]); valid = False
+        elif j == 2: body['pixels'] = rng.choice([px[:27], [r[:27] for r in px], [], [[]], [px[0]] * 28 + [[0]], px + [px[0]], 'x', 3, None, {}]); valid = False
+        elif j == 7: body['pixels'] = [px]  # (1, 28, 28): one channel of 28x28, accepted
         elif j == 3: body['pixels'] = [[float(v) for v in r] for r in px]  # 0.0-255.0 integers: accepted
         elif j == 4: px[0] = px[0][:5]; valid = False  # ragged
         elif j == 5: body = rng.choice([[body], 'x', {}, {'pixel': px}]); valid = False
@@ -1282,7 +1290,7 @@ class HttpApiTarget:
         ok = r.status_code < 400
         if x['method'] == 'POST' and x['path'].startswith('/predict/'):
             if x.get('expect') is True and not ok: raise WrongResult(f"valid request refused: {r.status_code} {r.text[:200]}")
-            self.invalid = x.get('expect') is False
+            self.invalid = {True: False, False: True}.get(x.get('expect'))
         if not ok and x['method'] != 'HEAD':
             try: detail = r.json().get('detail')
             except (ValueError, AttributeError): detail = None

@@ -125,6 +125,7 @@ def read_yaml(path,  # a YAML file
         return loader.construct_document(node)
     except DataError as e: raise DataError(f"{path}: not a usable config file: {e}") from None
     except yaml.YAMLError as e: raise DataError(f"{path}: not valid YAML ({e})") from None
+    except (ValueError, OverflowError) as e: raise DataError(f"{path}: not a usable config file: {str(e)[:200]}") from None  # e.g. an integer of 5,000 digits
     except RecursionError: raise DataError(f"{path}: not a usable config file: nested too deeply") from None
     finally:
         if loader is not None: loader.dispose()
