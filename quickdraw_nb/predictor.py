@@ -133,7 +133,8 @@ class OnnxPredictor(BasePredictor):
         try:  # from its bytes: a file whose weights point to other files (external data) cannot reach them
             self.session = ort.InferenceSession(path.read_bytes(), opts, providers=['CPUExecutionProvider'])
         except Exception as e: raise DataError(f"{path}: not a readable ONNX model ({type(e).__name__}: {str(e)[:200]})") from e
-        props = self.session.get_modelmeta().custom_metadata_map
+        try: props = self.session.get_modelmeta().custom_metadata_map
+        except (UnicodeDecodeError, RuntimeError) as e: raise DataError(f"{path}: unreadable model description ({type(e).__name__})") from None
         if ONNX_META_KEY not in props: raise DataError(f"{path}: ONNX model without a quickdraw_nb description: export it with export_onnx")
         try: meta = json.loads(props[ONNX_META_KEY])
         except (json.JSONDecodeError, RecursionError) as e: raise DataError(f"{path}: unreadable model description ({type(e).__name__})") from None
