@@ -688,6 +688,627 @@ class RenderTarget:
         return all(s.shape[1] >= 1 and np.isfinite(s).all() and s[:2].min() >= 0 and s[:2].max() <= 255 for s in out.strokes)
 
 # ----------------------------------------------------------------------------------------------------------------------
+# Target: model folders (model.json, model.safetensors, model.onnx) and the predictors that load them
+
+MODEL_FILES = ('model.json', 'model.safetensors', 'model.onnx')
+SPEC_KEYS = ('arch', 'n_in', 'vocab', 'model_kwargs', 'image_size', 'input_size', 'resize', 'normalize')
+ALLOWED_KWARGS = {'stem_stride', 'img_size', 'patch_size', 'drop_rate', 'drop_path_rate', 'global_pool', 'embed_dim', 'depth',
+                  'num_heads', 'mlp_ratio', 'width_multiplier'}
+
+def _size_ok(v): return _pint(v, 4096) or (isinstance(v, list) and len(v) == 2 and all(_pint(x, 4096) for x in v))
+KWARG_OK = dict(stem_stride=lambda v: _pint(v, 64), img_size=_size_ok, patch_size=lambda v: _pint(v, 64),
+                drop_rate=lambda v: _fin(v) and 0 <= v < 1, drop_path_rate=lambda v: _fin(v) and 0 <= v < 1,
+                global_pool=lambda v: v in ('avg', 'max', 'avgmax', 'catavgmax', 'token', 'map', ''), embed_dim=lambda v: _pint(v, 8192),
+                depth=lambda v: _pint(v, 256), num_heads=lambda v: _pint(v, 256), mlp_ratio=lambda v: _fin(v) and 0 < v <= 64,
+                width_multiplier=lambda v: _fin(v) and 0 < v <= 16)
+
+def _hex64(v): return isinstance(v, str) and len(v) == 64 and all(c in '0123456789abcdef' for c in v)
+def _pint(v, hi): return type(v) is int and 0 < v <= hi
+def _fin(v): return type(v) in (int, float) and math.isfinite(v)
+
+def meta_ok(m) -> bool:
+    "Whether a parsed model.json is a usable description, by the contract of 09_modelfile (written again here)."
+    if not isinstance(m, dict) or m.get('format') != 'quickdraw_nb.model/2': return False
+    if any(k not in m for k in (*SPEC_KEYS, 'weights_sha256')): return False
+    a, v, kw = m['arch'], m['vocab'], m['model_kwargs']
+    if not (isinstance(a, str) and 0 < len(a) <= 100 and all(c.isascii() and (c.isalnum() or c in '_.') for c in a)): return False
+    if not _pint(m['n_in'], 64): return False
+    if not (isinstance(v, list) and 0 < len(v) <= 100_000 and all(isinstance(c, str) and len(c) <= 200 for c in v) and len(set(v)) == len(v)):
+        return False
+    if not isinstance(kw, dict) or not set(kw) <= ALLOWED_KWARGS: return False
+    if not all(KWARG_OK[k](v) for k, v in kw.items()): return False
+    if not all(isinstance(m[k], list) and len(m[k]) == 2 and all(_pint(x, 1 << 16) for x in m[k]) for k in ('image_size', 'input_size')):
+        return False
+    if not (isinstance(m['resize'], dict) and m['resize'].get('mode') in ('bilinear', 'bicubic')): return False
+    n = m['normalize']
+    if n is not None:
+        if not isinstance(n, dict): return False
+        mean, std = n.get('mean'), n.get('std')
+        if not all(isinstance(l, list) and len(l) == m['n_in'] and all(_fin(x) for x in l) for l in (mean, std)) or min(std) <= 0: return False
+    if not _hex64(m['weights_sha256']): return False
+    o = m.get('onnx')
+    return o is None or (isinstance(o, dict) and o.get('file') == 'model.onnx' and _hex64(o.get('sha256')))
+
+def _same(a, b) -> bool: return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+def deep(n): v = []; [v := [v] for _ in range(n)]; return v
+
+ODD_VALUES = [None, True, False, 0, -1, 1.5, float('nan'), float('inf'), 'x', '', [], {}, [1], '../../etc/passwd', '/etc/passwd',
+              10**30, 'x' * 10_000, 'hf-hub:timm/resnet18', 'resnet18', ['a', 'a'], [3, 3], [0, 28], [28, 28, 28], {'mode': 'nearest'}]
+ODD_KWARGS = [{'checkpoint_path': '/etc/passwd'}, {'pretrained_cfg_overlay': {'file': '/etc/passwd'}}, {'pretrained': True},
+              {'drop_rate': 0.5}, {'drop_rate': float('nan')}, {'drop_rate': 2}, {'stem_stride': 2}, {'img_size': 10**9},
+              {'global_pool': '../x'}, {'__class__': 1}, {'num_classes': 5}, {'in_chans': 3}, {'drop_rate': '0.1'}, {'depth': True}]
+
+@target('model_folders')
+class ModelFolderTarget:
+    "check_model_meta, read_model_meta, load_model and load_predictor (onnx, torch, auto) on tampered copies of real model folders."
+    modules = ('quickdraw_nb.modelfile', 'quickdraw_nb.predictor', 'quickdraw_nb.inference', 'onnxruntime', 'safetensors.torch')
+    def seeds(self):
+        "Two small models (3 and 2 classes) trained... untrained: 0 epochs is enough for a folder; the checks do not look at accuracy."
+        from quickdraw_nb.bitmaps import load_bitmaps, stratified_split
+        from quickdraw_nb.datablock import bitmap_dataloaders
+        from quickdraw_nb.learner import timm_learner, save_model
+        root = Path(tempfile.mkdtemp(prefix='qdfuzz-models-'))
+        for name, cats in (('a', ['apple', 'eye', 'fish']), ('b', ['rainbow', 'tree'])):
+            bm = load_bitmaps(shared('bitmap'), cats=cats, max_per_cat=20)
+            save_model(timm_learner(bitmap_dataloaders(bm, bs=8, valid_idx=stratified_split(bm.labels, 0.2, 0)[1]), 'sketch_cnn_s'), root/name)
+        return dict(root=str(root), meta={n: json.loads((root/n/'model.json').read_text()) for n in 'ab'})
+
+    def _ref(self, root):
+        "The two pristine folders' descriptions and bytes, read once."
+        if getattr(self, '_refs', (None,))[0] != root:
+            self._refs = (root, {n: json.loads((Path(root)/n/'model.json').read_text()) for n in 'ab'},
+                          {n: {f: (Path(root)/n/f).read_bytes() for f in MODEL_FILES} for n in 'ab'})
+        return self._refs[1:]
+
+    def warm(self):
+        self._x = np.load(shared('bitmap')/'fish.npy', mmap_mode='r')[:2].reshape(2, 28, 28).copy()
+
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            src = 'a' if rng.random() < 0.85 else 'b'
+            meta = json.loads(json.dumps(seeds['meta'][src]))
+            x = dict(root=seeds['root'], src=src, json=None, weights=('keep', 0, 0), onnx=('keep', 0, 0), resign=False,
+                     how=rng.choice(['check', 'meta', 'load', 'load', 'onnx', 'onnx', 'torch', 'auto']))
+            k = rng.random()
+            if k < 0.45: x['json'] = self.mutate_meta(rng, meta, seeds)
+            elif k < 0.55: x['json'] = byte_mutation(rng, json.dumps(meta, indent=2).encode())
+            elif k < 0.6: x['json'] = rng.choice([b'[]', b'"x"', b'3', b'null', b'', b'\xff\xfe{}', deep_json(rng), random_bytes(rng),
+                                                   b'{"format": "quickdraw_nb.model/2", "x": ' + b'[' * 100_000 + b']' * 100_000 + b'}'])
+            if k >= 0.5 or rng.random() < 0.2:
+                f = rng.choice(['weights', 'onnx', 'weights', 'onnx', 'json_file'])
+                op = self.file_op(rng, f)
+                if f == 'json_file': x['json_op'] = op
+                else: x[f] = op
+                x['resign'] = rng.random() < 0.5
+            yield x
+
+    def mutate_meta(self, rng, m, seeds) -> bytes:
+        j = rng.randrange(8)
+        keys = list(m)
+        if j == 0: m.pop(rng.choice(keys))
+        elif j == 1: m[rng.choice(keys)] = rng.choice(ODD_VALUES)
+        elif j == 2: m['model_kwargs'] = rng.choice(ODD_KWARGS)
+        elif j == 3:  # valid-typed but different values
+            k = rng.choice(['vocab', 'vocab', 'n_in', 'image_size', 'arch', 'normalize', 'weights_sha256', 'onnx', 'input_size'])
+            m[k] = dict(vocab=rng.choice([m['vocab'][::-1], m['vocab'] + ['owl'], ['c%d' % i for i in range(100_000)],
+                                          ['c%d' % i for i in range(100_001)], [c.upper() for c in m['vocab']], ['a/../b'] * 1]),
+                        n_in=3, image_size=[64, 64], input_size=[1 << 16, 1 << 16], arch=rng.choice(['resnet18', 'sketch_cnn', 'nosuchnet', 'os.system']),
+                        normalize=None, weights_sha256='0' * 64, onnx={'file': '../model.onnx', 'sha256': '0' * 64})[k]
+        elif j == 4:  # deep nesting or huge values inside a field
+            m[rng.choice(keys + ['extra'])] = rng.choice([deep(50), deep(900), {'a': deep(30)}, list(range(200_000)), 'x' * 1_000_000])
+        elif j == 5: m[rng.choice(['extra', 'notes', '__proto__'])] = rng.choice(ODD_VALUES)  # unknown keys
+        elif j == 6:  # one element of a list field
+            k = rng.choice(['vocab', 'image_size', 'normalize'])
+            if k == 'normalize' and isinstance(m['normalize'], dict): m['normalize'][rng.choice(['mean', 'std'])] = [rng.choice(ODD_VALUES)]
+            elif isinstance(m.get(k), list) and m[k]: m[k][rng.randrange(len(m[k]))] = rng.choice(ODD_VALUES)
+        else: m['render'] = rng.choice(ODD_VALUES + [{'size': 'x'}, dict(m.get('render') or {}, size=10**9)])
+        return json.dumps(m, allow_nan=True).encode()
+
+    def file_op(self, rng, f):
+        ops = ['missing', 'dir', 'fifo', 'symlink_out', 'symlink_in', 'devzero', 'loop', 'swap', 'truncate', 'flip', 'garbage', 'empty',
+               'pickle', 'torch_pickle']
+        if f == 'weights': ops += ['nan', 'int8', 'extra_tensor', 'missing_tensor', 'shape', 'spec', 'no_meta', 'header']
+        if f == 'onnx': ops += ['onnx_no_meta', 'onnx_meta_edit', 'onnx_external']
+        if f == 'json_file': ops = ['missing', 'dir', 'fifo', 'symlink_out', 'symlink_in', 'devzero', 'loop', 'big']
+        op = rng.choice(ops)
+        return (op, rng.random(), rng.randrange(1 << 30))
+
+    # the worker side: build the folder, decide what the contract expects, run
+    def build(self, x):
+        import torch
+        from safetensors.torch import save_file
+        from safetensors import safe_open
+        src = Path(x['root'])/x['src']; other = Path(x['root'])/('b' if x['src'] == 'a' else 'a')
+        work = _Files.dir()/'m'
+        if work.exists() or work.is_symlink():
+            import shutil; shutil.rmtree(work)
+        d = work/'model'; d.mkdir(parents=True); out = work/'outside'; out.mkdir()
+        state = dict(marker=work/'unpickled')
+        raw = self._ref(x['root'])[1][x['src']]
+        meta_bytes = x['json'] if x['json'] is not None else raw['model.json']
+        def place(f, op, data):
+            kind, frac, seed = op
+            p, r = d/f, random.Random(seed)
+            if kind == 'keep': p.write_bytes(data); return data, True
+            if kind == 'missing': return None, False
+            if kind == 'dir': p.mkdir(); return None, False
+            if kind == 'fifo': os.mkfifo(p); return None, False
+            if kind == 'symlink_out': (out/f).write_bytes(data); os.symlink(out/f, p); return data, False
+            if kind == 'symlink_in': (d/('copy-' + f)).write_bytes(data); os.symlink('copy-' + f, p); return data, True
+            if kind == 'devzero': os.symlink('/dev/zero', p); return None, False
+            if kind == 'loop': os.symlink(f, p); return None, False
+            if kind == 'big': p.write_bytes(data); os.truncate(p, 60_000_000); return None, False  # sparse
+            if kind == 'swap': data = (other/f).read_bytes(); p.write_bytes(data); return data, 'swap'
+            if kind == 'truncate': data = data[:int(len(data) * frac)]
+            elif kind == 'flip':
+                b = bytearray(data)
+                for _ in range(r.randint(1, 8)): b[r.randrange(len(b))] ^= 1 << r.randrange(8)
+                data = bytes(b)
+            elif kind == 'garbage': data = random_bytes(r, r.randint(0, 5000))
+            elif kind == 'empty': data = b''
+            elif kind in ('pickle', 'torch_pickle'):
+                payload = _Unpickle(str(state['marker']))
+                if kind == 'pickle':
+                    import pickle; data = pickle.dumps({'head.fc.bias': payload})
+                else:
+                    b = io.BytesIO(); torch.save({'head.fc.bias': payload}, b); data = b.getvalue()
+            elif kind in ('nan', 'int8', 'extra_tensor', 'missing_tensor', 'shape', 'spec', 'no_meta', 'header'):
+                with safe_open(str(src/f), 'pt') as sf: md, t = sf.metadata(), {k: sf.get_tensor(k) for k in sf.keys()}
+                name = r.choice(sorted(k for k in t if t[k].is_floating_point()))
+                if kind == 'nan': t[name] = t[name].clone(); t[name].view(-1)[0] = r.choice([float('nan'), float('inf')])
+                elif kind == 'int8': t[name] = t[name].to(torch.int8)
+                elif kind == 'extra_tensor': t['extra.weight'] = torch.zeros(3)
+                elif kind == 'missing_tensor': t.pop(name)
+                elif kind == 'shape': t[name] = torch.zeros(*t[name].shape, 2)
+                elif kind == 'spec':
+                    spec = json.loads(md['spec']); spec[r.choice(list(spec))] = r.choice([None, 'x', [1], deep(20)]); md['spec'] = json.dumps(spec)
+                elif kind == 'no_meta': md = None
+                if kind == 'header':  # a header announcing more data than the file has
+                    hdr = json.dumps({'w': {'dtype': 'F32', 'shape': [1 << 20, 1 << 20], 'data_offsets': [0, 1 << 42]}}).encode()
+                    data = struct.pack('<Q', len(hdr)) + hdr + b'\0' * 64
+                else:
+                    tmp = work/'w.tmp'; save_file(t, str(tmp), metadata=md); data = tmp.read_bytes()
+            elif kind == 'onnx_no_meta' or kind == 'onnx_meta_edit' or kind == 'onnx_external':
+                import onnx
+                m = onnx.load_from_string(data)
+                if kind == 'onnx_no_meta': del m.metadata_props[:]
+                elif kind == 'onnx_meta_edit':
+                    e = json.loads(m.metadata_props[0].value)
+                    state['onnx_edit'] = key = r.choice(['vocab', 'n_in', 'arch', 'weights_sha256', 'extra', 'normalize'])
+                    e[key] = '@DEEP@' if r.random() < 0.15 else r.choice([None, ['x'] * 3, ['p', 'q', 'r'], 3, '0' * 64, 'x'])
+                    m.metadata_props[0].value = json.dumps(e).replace('"@DEEP@"', '[' * 2000 + ']' * 2000)  # too deep for json.dumps
+                else:  # weights read from a file outside the folder
+                    init = m.graph.initializer[0]
+                    init.ClearField('raw_data'); init.data_location = onnx.TensorProto.EXTERNAL
+                    for k, v in (('location', str(out/'secret.bin')), ('offset', '0'), ('length', str(4 * int(np.prod(init.dims))))):
+                        e = init.external_data.add(); e.key, e.value = k, v
+                    (out/'secret.bin').write_bytes(b'\0' * 4 * int(np.prod(init.dims)))
+                data = m.SerializeToString()
+            p.write_bytes(data)
+            return data, 'modified'
+        w, ws = place('model.safetensors', x['weights'], raw['model.safetensors'])
+        o, os_ = place('model.onnx', x['onnx'], raw['model.onnx'])
+        jm = _parse_json(meta_bytes)
+        if x['resign'] and isinstance(jm, dict):  # the JSON's checksums updated to the files as they now are
+            import hashlib
+            if w is not None and x['weights'][0] != 'keep': jm['weights_sha256'] = hashlib.sha256(w).hexdigest()
+            if o is not None and x['onnx'][0] != 'keep' and isinstance(jm.get('onnx'), dict): jm['onnx']['sha256'] = hashlib.sha256(o).hexdigest()
+            try: meta_bytes = json.dumps(jm, allow_nan=True).encode()
+            except RecursionError: pass  # too deep to write again: left as it was
+        j, js = place('model.json', x.get('json_op', ('keep', 0, 0)), meta_bytes)
+        jm = _parse_json(j) if j is not None else None
+        # what the contract expects, judged from what is in the folder now
+        ref, raws = self._ref(x['root'])
+        def origin(f, data): return next((n for n in 'ab' if data is not None and data == raws[n][f]), None)
+        json_ok = js is True and meta_ok(jm)
+        wo, oo = origin('model.safetensors', w), origin('model.onnx', o)
+        w_ok = json_ok and ws in (True, 'swap') and wo is not None and all(_same(jm[k], ref[wo][k]) for k in (*SPEC_KEYS, 'weights_sha256'))
+        o_rec = jm.get('onnx') if json_ok else None
+        o_ok = (json_ok and os_ in (True, 'swap') and oo is not None and all(_same(jm[k], ref[oo][k]) for k in (*SPEC_KEYS, 'weights_sha256'))
+                and (o_rec is None or o_rec['sha256'] == ref[oo]['onnx']['sha256']))
+        o_unknown = json_ok and os_ == 'modified' and x['resign'] and (  # a re-signed flipped byte or unknown field may be harmless
+            x['onnx'][0] == 'flip' or (x['onnx'][0] == 'onnx_meta_edit' and state.get('onnx_edit') == 'extra'))
+        w_unknown = json_ok and ws == 'modified' and x['resign'] and x['weights'][0] == 'flip'  # a changed weight, re-signed: undetectable
+        return d, jm, json_ok, js, w_ok, o_ok, o_unknown, w_unknown, state
+
+    def run(self, x):
+        from quickdraw_nb.modelfile import check_model_meta, read_model_meta, load_model
+        from quickdraw_nb.predictor import load_predictor
+        d, jm, json_ok, js, w_ok, o_ok, o_unknown, w_unknown, state = self.build(x)
+        how = x['how']
+        try:
+            if how == 'check':
+                if jm is None: self.invalid = None; return True
+                self.invalid = not meta_ok(jm)
+                check_model_meta(jm); return True
+            if how == 'meta': self.invalid = not json_ok; read_model_meta(d); return True
+            if how == 'load':
+                self.invalid = None if w_unknown else not w_ok
+                model, meta = load_model(d)
+                return meta['vocab'] == jm['vocab']
+            if how == 'onnx': self.invalid = None if o_unknown else not o_ok
+            elif how == 'torch': self.invalid = None if w_unknown else not w_ok
+            else: self.invalid = True if not (json_ok and (w_ok or o_ok)) else False if (w_ok and o_ok) else None
+            p = load_predictor(d, how)
+            pr = p.predict(self._x, 1)
+            return p.vocab == jm['vocab'] and len(pr) == 2
+        finally:
+            if Path(state['marker']).exists(): raise SilentlyAccepted('a pickle in the model folder was unpickled')
+
+def _parse_json(b):
+    try: return json.loads(b.decode('utf-8'))
+    except (ValueError, RecursionError): return None
+
+class _Unpickle:
+    "An object that, when unpickled, creates the folder `path` (a marker that code from the file ran)."
+    def __init__(self, path): self.path = path
+    def __reduce__(self): return (os.mkdir, (self.path,))
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Target: YAML config files (read_yaml, load_config)
+
+def _cfg_example(data,  # the data folder
+                 bs:int=64,  # batch size
+                 lr:float|None=None,  # learning rate
+                 arch:str='resnet18',  # architecture
+                 cats:str|None=None,  # categories, comma-separated
+                 transform:str='fastai',  # augmentation (choices below)
+                 resume:bool=False,  # continue a run
+                 epochs:int=2):  # passes
+    "A console script's signature, as the CLIs have."
+
+CFG_OPTS = dict(bs=int, batch_size=int, lr=float, arch=str, model=str, cats=str, transform='choice', resume=bool, epochs=int)
+CFG_DEST = dict(batch_size='bs', model='arch')
+CFG_DEFAULT_NONE = {'lr', 'cats'}
+TRUE, FALSE = ('1', 'true', 'yes', 'y', 'on'), ('0', 'false', 'no', 'n', 'off')
+
+def cfg_value(opt, v):
+    "(ok, converted value) of YAML value `v` for option `opt`, by the contract of 49_script (written again here)."
+    t = CFG_OPTS[opt]
+    if v is None: return (CFG_DEST.get(opt, opt) in CFG_DEFAULT_NONE), None
+    if t is int:
+        if type(v) is int: return True, v
+        if type(v) is str and v.strip().lstrip('-').isascii() and v.strip().lstrip('-').isdigit() and v.strip().count('-') <= 1 \
+           and not v.strip().startswith('--') and len(v) < 1000: return True, int(v)
+        return False, None
+    if t is float:
+        if type(v) in (int, float):
+            try: f = float(v)
+            except OverflowError: return False, None
+            return math.isfinite(f), f
+        if type(v) is str:
+            try: f = float(v)
+            except ValueError: return False, None
+            return math.isfinite(f), f
+        return False, None
+    if t is bool:
+        if type(v) is bool: return True, v
+        s = str(v).strip().lower() if type(v) in (int, str) else None
+        return (True, s in TRUE) if s in TRUE + FALSE else (False, None)
+    if t == 'choice': return (True, v) if v in ('fastai', 'none') else (False, None)
+    if type(v) is str: return True, v
+    if type(v) is int or (type(v) is float and math.isfinite(v)): return True, str(v)
+    if type(v) is list and v and all(type(x) in (str, int, float) for x in v): return True, ','.join(map(str, v))
+    return False, None
+
+def cfg_oracle(doc):
+    "(valid, expected {dest: value}) for a parsed config document."
+    if doc is None: return True, {}
+    if not isinstance(doc, dict): return False, None
+    out = {}
+    for k, v in doc.items():
+        if type(k) is not str: return False, None
+        k = k.replace('-', '_')
+        if k not in CFG_OPTS: return False, None
+        ok, val = cfg_value(k, v)
+        d = CFG_DEST.get(k, k)
+        if not ok or d in out: return False, None  # the same option twice (an alias and its name)
+        out[d] = val
+    return True, out
+
+YAML_VALUES = ['32', '-1', '0', '3.5', '1e-3', '1.0e-3', '.nan', '.inf', '-.inf', '1e400', '1.0e+400', 'many', 'true', 'false', 'yes',
+               'no', 'on', '~', 'null', '', '[1, 2]', '[cat, owl]', '[]', '{a: 1}', '{}', '"12"', "'yes'", '0x1f', '0o17', '0b101', '1_000',
+               '+12', '9' * 400, '9' * 5000, '-' + '9' * 30, '!!binary aGVsbG8=', '!!set {a, b}', '2020-01-01', '2020-01-01 10:00:00',
+               '!!python/object/apply:os.system ["true"]', '!!str 12', '!!int "12"', '!!float 1', '*nothing', '&x 5', 'fastai', 'none',
+               'resnet10t', '"a\\u0000b"', "'--5'", "'١٢'", '"\\xff"', '[[[1]]]', '|\n  block\n  text', '>-\n  folded', '"x"' * 1,
+               'x' * 100_000, '!!timestamp 2001-12-14']
+
+def laughs(levels, width):
+    lines = ['a0: &a0 [' + ', '.join(['lol'] * width) + ']']
+    for i in range(1, levels): lines.append(f'a{i}: &a{i} [' + ', '.join([f'*a{i-1}'] * width) + ']')
+    size, total = 1 + width, 1 + 1 + (1 + width)
+    for i in range(1, levels): size = 1 + width * size; total += 1 + size
+    return '\n'.join(lines) + '\n', total
+
+@target('yaml_config')
+class YamlConfigTarget:
+    "read_yaml and load_config on generated and mutated config files: wrong types, unknown keys, aliases, nesting, size, garbage."
+    modules = ('quickdraw_nb.script', 'yaml')
+    def seeds(self): return None
+    def warm(self):
+        from quickdraw_nb.script import script_parser
+        from typing import Literal
+        f = _cfg_example
+        f.__annotations__['transform'] = Literal['fastai', 'none']
+        self._p = script_parser(f, aliases={'bs': ['batch_size'], 'arch': ['model']})
+    def valid_doc(self, rng):
+        keys = rng.sample(list(CFG_OPTS), rng.randint(0, 4))
+        good = dict(bs=['32', '1', '-3'], batch_size=['8'], lr=['0.001', '1e-3', '3', '"0.5"'], arch=['resnet10t', '18', '"x y"'],
+                    model=['sketch_cnn'], cats=['cat,owl', '[cat, owl]', '[1, 2.5]'], transform=['fastai', 'none'],
+                    resume=['true', 'no', 'on', '1', '"yes"'], epochs=['3'])
+        return {k: rng.choice(good[k]) for k in keys}
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            doc = self.valid_doc(rng)
+            k = rng.random()
+            tag = None  # None: judge the parsed document; ('read', ok): read_yaml's verdict is known, load_config refuses
+            if k < 0.35:  # one value odd
+                doc[rng.choice(list(CFG_OPTS))] = rng.choice(YAML_VALUES)
+                text = ''.join(f"{k}: {v}\n" if '\n' not in v else f"{k}: {v}\n" for k, v in doc.items())
+            elif k < 0.45:  # unknown, duplicated or odd keys
+                j = rng.randrange(5)
+                text = ''.join(f"{k}: {v}\n" for k, v in doc.items())
+                if j == 0: text += rng.choice(['arhc: x\n', 'data: d\n', 'config: c.yaml\n', 'help: true\n', '1: 2\n', '? [a]\n: b\n',
+                                               'null: 1\n', 'true: 1\n', '"": 1\n', '<<: {bs: 3}\n', 'bs-: 1\n', 'batch-size: 4\n'])
+                elif j == 1: text += 'bs: 7\nbs: 8\n'; tag = ('dup',)
+                elif j == 2: text += 'bs: 7\nbatch_size: 8\n'
+                elif j == 3: text = 'base: &b {bs: 3}\n' + text
+                else: text = rng.choice(['<<: {bs: 3, lr: 0.1}\n', '<<: [{bs: 3}, {lr: 0.1}]\n']) + text
+            elif k < 0.55:  # not a mapping, several documents
+                text = rng.choice(['- a\n- b\n', 'x\n', '3\n', '[]\n', '"str"\n', 'bs: 1\n---\nbs: 2\n', '---\n', '...\n', '', '# only a comment\n',
+                                   '---\nbs: 1\n', '%YAML 1.2\n---\nbs: 1\n', '!!map {bs: 1}\n', '!!python/name:os.system\n', '? bs\n'])
+            elif k < 0.65:  # billion laughs and self-reference
+                j = rng.randrange(3)
+                if j == 0:
+                    text, total = laughs(rng.choice([2, 3, 4, 9, 12]), rng.choice([2, 5, 9, 10]))
+                    tag = ('read', total <= 10_000)
+                elif j == 1: text, tag = 'a: &a [*a]\n', ('read', None)
+                else: text, tag = rng.choice(['bs: &a 3\nepochs: *a\n', 'x: &a [1, 2]\ny: *a\n']), None
+            elif k < 0.75:  # deep nesting
+                d = rng.choice([5, 19, 20, 21, 30, 1000, 100_000])
+                j = rng.randrange(3)
+                if j == 0: text, depth = '[' * d + ']' * d + '\n', d
+                elif j == 1: text, depth = 'cats: ' + '[' * d + 'x' + ']' * d + '\n', d + 2
+                else: text, depth = ''.join('  ' * i + f'k{i}:\n' for i in range(min(d, 3000))) + '  ' * min(d, 3000) + 'x\n', min(d, 3000) + 1
+                tag = ('read', depth <= 20 and len(text) <= 1 << 20)
+            elif k < 0.82:  # size
+                m = rng.choice([(1 << 20) - 20, (1 << 20) + 1, 5 << 20, 200_000])
+                text = rng.choice(['arch: ' + 'x' * m + '\n', '# ' + 'c' * m + '\nbs: 3\n', 'cats: [' + 'a,' * (m // 2) + 'a]\n',
+                                   ''.join(f'k{i}: {i}\n' for i in range(m // 10))])
+                tag = ('read', None if len(text.encode()) <= 1 << 20 else False)
+            elif k < 0.92:  # bytes
+                text = byte_mutation(rng, ''.join(f"{k}: {v}\n" for k, v in doc.items()).encode() or b'bs: 3\n')
+            else: text = rng.choice([random_bytes(rng), b'\xff\xfe' + 'bs: 3\n'.encode('utf-16-le'), b'bs: 3\x00\n', b'\xef\xbb\xbfbs: 3\n',
+                                     b'bs: \xc3\n', b'\t bs: 3\n', b'bs:\t3\n', b'{bs: 3', b'"bs: 3\n'])
+            yield dict(data=text.encode('utf-8', 'surrogatepass') if isinstance(text, str) else text, tag=tag,
+                       how=rng.choice(['load', 'load', 'read']))
+
+    def run(self, x):
+        import yaml
+        from quickdraw_nb.script import read_yaml, load_config
+        from quickdraw_nb.core import DataError
+        p = _Files.dir()/'config.yaml'; p.write_bytes(x['data'])
+        tag, data = x['tag'], x['data']
+        doc, parsed = None, False
+        if tag is None and len(data) <= 200_000 and b'&' not in data and b'*' not in data:
+            try: doc, parsed = yaml.load(data.decode('utf-8'), Loader=_NoDupLoader), True  # small, alias-free: the oracle reads it itself
+            except (yaml.YAMLError, UnicodeDecodeError, RecursionError, ValueError, OverflowError, _Dup): doc, parsed = None, 'bad'
+            if parsed is True and self.depth(doc) > 20: parsed = 'bad'
+        if tag == ('dup',): parsed = 'bad'
+        if x['how'] == 'read':
+            if tag and tag[0] == 'read': self.invalid = None if tag[1] is None else not tag[1]
+            else: self.invalid = True if parsed == 'bad' else False if parsed is True else None
+            got = read_yaml(p)
+            return (not parsed is True) or _same_yaml(got, doc)
+        if tag and tag[0] == 'read': self.invalid = True if tag[1] is False else None
+        elif parsed == 'bad': self.invalid = True
+        elif parsed is True:
+            ok, want = cfg_oracle(doc)
+            self.invalid = not ok
+        else: self.invalid, want = None, None
+        try: got = load_config(p, self._p)
+        except DataError as e:
+            if parsed is True and isinstance(doc, dict) and not self.invalid is False:  # a bad key or value: named in the message?
+                bad = [k for k, v in doc.items() if type(k) is str and (k.replace('-', '_') not in CFG_OPTS or not cfg_value(k.replace('-', '_'), v)[0])]
+                named = [k for k in doc if type(k) is str] + [CFG_DEST.get(k.replace('-', '_'), '') for k in doc if type(k) is str]
+                if bad and not any(repr(b.replace('-', '_')) in str(e) or repr(b) in str(e) for b in named):
+                    raise WrongResult(f"the message does not name the key {bad[0]!r}: {str(e)[:150]}")
+            raise
+        if parsed is True and not self.invalid: return _same_yaml(got, want)
+        return True
+
+    @staticmethod
+    def depth(v, d=1):
+        if isinstance(v, dict): return max([d] + [YamlConfigTarget.depth(x, d + 1) for x in v.values()] + [YamlConfigTarget.depth(x, d + 1) for x in v])
+        if isinstance(v, list): return max([d] + [YamlConfigTarget.depth(x, d + 1) for x in v])
+        return d
+
+class _Dup(Exception): pass
+
+def _no_dup_loader():
+    import yaml
+    class L(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            keys = [(k.tag, k.value) for k, _ in node.value if isinstance(k, yaml.ScalarNode) and k.tag != 'tag:yaml.org,2002:merge']
+            if len(keys) != len(set(keys)): raise _Dup()
+            return super().construct_mapping(node, deep)
+    return L
+
+class _NoDupLoaderProxy:
+    "yaml.SafeLoader refusing repeated keys (made on first use: yaml is imported in the worker)."
+    def __call__(self, stream):
+        if not hasattr(self, 'L'): self.L = _no_dup_loader()
+        return self.L(stream)
+_NoDupLoader = _NoDupLoaderProxy()
+
+def _same_yaml(a, b):
+    try: return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError): return a == b
+
+class WrongResult(Exception): "A result (or a refusal) that breaks the output contract: counted as 'wrong result'."
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Target: the HTTP API (quickdraw_nb.serve), in-process through FastAPI's TestClient
+
+SERVE_LIMITS = dict(max_body=1_000_000, max_strokes=200, max_points=20_000, max_side=2048, max_k=20)
+
+@target('http_api')
+class HttpApiTarget:
+    "Requests to /predict/strokes, /predict/array, /predict/image and /health: mutated real drawings, bodies, types and sizes."
+    modules = ('quickdraw_nb.serve', 'fastapi.testclient')
+    def seeds(self):
+        from quickdraw_nb.bitmaps import load_bitmaps, stratified_split
+        from quickdraw_nb.datablock import bitmap_dataloaders
+        from quickdraw_nb.learner import timm_learner, save_model
+        from PIL import Image
+        root = Path(tempfile.mkdtemp(prefix='qdfuzz-serve-'))
+        bm = load_bitmaps(shared('bitmap'), cats=['apple', 'eye', 'fish'], max_per_cat=20)
+        save_model(timm_learner(bitmap_dataloaders(bm, bs=8, valid_idx=stratified_split(bm.labels, 0.2, 0)[1]), 'sketch_cnn_s'), root/'model')
+        pngs = []
+        for i, a in enumerate(np.asarray(bm.images[:4])):
+            im = Image.fromarray(255 - a.reshape(28, 28))
+            if i == 1: im = im.resize((300, 200))
+            if i == 2: im = im.convert('RGBA')
+            b = io.BytesIO(); im.save(b, 'PNG'); pngs.append(b.getvalue())
+        return dict(model=str(root/'model'), simplified=seed_lines('simplified', 3), raw=seed_lines('raw', 2), pngs=pngs,
+                    arrays=[np.asarray(a).reshape(28, 28).tolist() for a in bm.images[:4]])
+
+    def warm(self):
+        pass
+
+    def client(self, model):
+        if getattr(self, '_client', None) is None:
+            from quickdraw_nb.serve import create_app, Limits
+            from fastapi.testclient import TestClient
+            self._client = TestClient(create_app(model, Limits(**SERVE_LIMITS), warm_up=False), raise_server_exceptions=False)
+        return self._client
+
+    def inputs(self, rng, n, seeds):
+        for i in range(n):
+            k = rng.random()
+            x = dict(model=seeds['model'], method='POST', headers={}, params={}, expect=None)
+            if k < 0.4: x.update(self.strokes(rng, seeds))
+            elif k < 0.6: x.update(self.array(rng, seeds))
+            elif k < 0.85: x.update(self.image(rng, seeds))
+            else:
+                j = rng.randrange(6)
+                x.update(path=rng.choice(['/health', '/', '/predict/strokes', '/predict', '/openapi.json', '/predict/strokes/../health',
+                                          '/%00', '/predict/array?k=1', '/docs']), method=rng.choice(['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS']),
+                         body=random_bytes(rng) if j < 2 else None, expect=None,
+                         headers={'content-type': rng.choice(['application/json', 'text/plain', 'multipart/form-data', 'x/y', ''])} if j < 3 else {})
+            yield x
+
+    def k_value(self, rng):
+        k = rng.choice([3, 3, 1, 3, 0, -1, 20, 21, 4, 10**30, '3', 3.0, 3.5, True, None, 'x', [3], float('nan')])
+        valid = True if k in (1, 3) and type(k) is int else None if k in ('3', 3.0) or (type(k) is int and k == 20) else False
+        if type(k) is int and k > 3 and k <= 20: valid = False  # more classes than the model has
+        return k, valid
+
+    def strokes(self, rng, seeds):
+        fmt = rng.choice(['simplified', 'raw'])
+        rec = json.loads(rng.choice(seeds[fmt]))
+        body = dict(drawing=rec['drawing'])
+        if fmt == 'raw' or rng.random() < 0.1: body['format'] = fmt if rng.random() < 0.9 else rng.choice(['svg', 3, None, 'RAW', ''])
+        kk, kvalid = self.k_value(rng)
+        if rng.random() < 0.5: body['k'] = kk
+        else: kvalid = True
+        if rng.random() < 0.2: body['preview'] = rng.choice([True, False, 'yes', 1, None, [1]])
+        j = rng.random()
+        if j < 0.5:
+            m = mutate_record(rng, dict(drawing=body['drawing']))
+            if isinstance(m, dict) and 'drawing' in m: body['drawing'] = m['drawing']
+            elif isinstance(m, dict): body.pop('drawing')
+            else: body = m
+        data = json.dumps(body, allow_nan=True).encode()
+        if 0.5 <= j < 0.7: data = byte_mutation(rng, data)
+        elif 0.7 <= j < 0.74: data = rng.choice([b'{"drawing": ' + b'[' * 100_000 + b']' * 100_000 + b'}', b'[' * 10_000, b'',
+                                                 b'{"drawing": [' + b'[[1],[1]],' * 120_000 + b'[[1],[1]]]}', b'\xff\xfe', b'null',
+                                                 b'{"drawing": [[[1e999], [1]]]}', b'{"drawing": [[[' + b'9' * 5000 + b'], [1]]]}'])
+        headers = {'content-type': 'application/json'} if rng.random() < 0.9 else {'content-type': rng.choice(['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin-1', ''])}
+        expect = None
+        if j >= 0.74 or j < 0.5:
+            body_ok = isinstance(body, dict) and set(body) <= {'drawing', 'format', 'k', 'preview'} and 'drawing' in body
+            f = body.get('format', 'simplified') if isinstance(body, dict) else None
+            if body_ok and f in ('simplified', 'raw') and kvalid is not None and body.get('preview', False) in (True, False):
+                dr = body['drawing']
+                good = drawing_ok(dr, f) and isinstance(dr, list) and len(dr) <= 200 and sum(len(s[0]) for s in dr) <= 20_000
+                expect = good and kvalid and headers['content-type'].startswith('application/json')
+                if good and kvalid and f == 'raw': expect = None  # raw -> simplified may still leave nothing to draw
+            elif kvalid is False or f not in ('simplified', 'raw', None): expect = False
+        return dict(path='/predict/strokes', body=data, headers=headers, expect=expect, kind='strokes')
+
+    def array(self, rng, seeds):
+        px = json.loads(json.dumps(rng.choice(seeds['arrays'])))
+        kk, kvalid = self.k_value(rng)
+        body = dict(pixels=px, k=kk) if rng.random() < 0.6 else dict(pixels=px)
+        if 'k' not in body: kvalid = True
+        j = rng.randrange(10)
+        valid = True
+        if j == 0: px[rng.randrange(28)][rng.randrange(28)] = rng.choice([-1, 256, 1.5, float('nan'), float('inf'), 'x', None, True, [1], 10**400 if False else 1e300]); valid = False
+        elif j == 1: body['pixels'] = [v for row in px for v in row]  # flat 784: valid
+        elif j == 2: body['pixels'] = rng.choice([px[:27], [r[:27] for r in px], [], [[]], [px[0]] * 28 + [[0]], px + [px[0]], 'x', 3, None, {}]); valid = False
+        elif j == 7: body['pixels'] = [px]  # (1, 28, 28): one channel of 28x28, accepted
+        elif j == 3: body['pixels'] = [[float(v) for v in r] for r in px]  # 0.0-255.0 integers: accepted
+        elif j == 4: px[0] = px[0][:5]; valid = False  # ragged
+        elif j == 5: body = rng.choice([[body], 'x', {}, {'pixel': px}]); valid = False
+        data = json.dumps(body, allow_nan=True).encode()
+        expect = (valid and kvalid) if kvalid is not None else (False if not valid else None)
+        if j == 6: data, expect = byte_mutation(rng, data), None
+        return dict(path='/predict/array', body=data, headers={'content-type': 'application/json'}, expect=expect, kind='array')
+
+    def image(self, rng, seeds):
+        data = rng.choice(seeds['pngs'])
+        j = rng.random()
+        expect = True
+        if j < 0.4: data, expect = byte_mutation(rng, data), None
+        elif j < 0.55: data, expect = rng.choice([png_with_size(1, 65281), png_with_size(65535, 65535), png_with_size(2049, 10),
+                                                  png_with_size(3000, 3000), png_with_size(0, 5), gif_with_size(10, 10), b'', random_bytes(rng),
+                                                  png_with_size(100, 100)]), False
+        kk, kvalid = self.k_value(rng)
+        params = {'k': str(kk)} if rng.random() < 0.5 else {}
+        if not params: kvalid = True
+        elif kk in ('3', 3.0): kvalid = True
+        if kvalid is False: expect = False
+        elif kvalid is None and expect: expect = None
+        how = rng.random()
+        if how < 0.8:
+            field = 'file' if rng.random() < 0.9 else rng.choice(['image', 'files', ''])
+            if field != 'file': expect = False
+            ctype = rng.choice(['image/png', 'image/png', 'application/octet-stream', 'text/plain', ''])
+            return dict(path='/predict/image', files={field: ('d.png', data, ctype)}, params=params, expect=expect, kind='image')
+        body = rng.choice([data, b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n' + data + b'\r\n--x--\r\n',
+                           b'--x\r\nContent-Disposition: form-data; name="file"\r\n\r\n' + data, b'file=' + data])
+        ct = rng.choice(['multipart/form-data; boundary=x', 'multipart/form-data', 'image/png', 'application/x-www-form-urlencoded',
+                         'multipart/form-data; boundary="' + 'x' * 100 + '"'])
+        return dict(path='/predict/image', body=body, headers={'content-type': ct}, params=params, expect=None, kind='image')
+
+    def run(self, x):
+        c = self.client(x['model'])
+        self.invalid = None
+        kw = dict(headers=x.get('headers') or {}, params=x.get('params') or {})
+        if x.get('files') is not None: r = c.request(x['method'], x['path'], files=x['files'], **kw)
+        else: r = c.request(x['method'], x['path'], content=x.get('body'), **kw)
+        if r.status_code >= 500: raise HttpError(f"HTTP {r.status_code} {r.text[:200]}")
+        ok = r.status_code < 400
+        if x['method'] == 'POST' and x['path'].startswith('/predict/'):
+            if x.get('expect') is True and not ok: raise WrongResult(f"valid request refused: {r.status_code} {r.text[:200]}")
+            self.invalid = {True: False, False: True}.get(x.get('expect'))
+        if not ok and x['method'] != 'HEAD':
+            try: detail = r.json().get('detail')
+            except (ValueError, AttributeError): detail = None
+            if not detail: raise WrongResult(f"HTTP {r.status_code} without a detail: {r.text[:200]}")
+            if (h := c.get('/health')).status_code != 200: raise HttpError(f"not serving after HTTP {r.status_code}: /health answered {h.status_code}")
+        if ok and x['path'].startswith('/predict/') and x['method'] == 'POST':
+            preds = r.json()['predictions']
+            return all(p['class'] in ('apple', 'eye', 'fish') and 0 <= p['probability'] <= 1 for p in preds) and 1 <= len(preds) <= 3
+        if not ok: raise _Refused()
+        return True
+
+class HttpError(Exception): "An HTTP 5xx answer, or a server that stopped serving: a crash."
+class _Refused(Exception): "A 4xx answer with a detail: the request was refused, as the contract wants for a bad one."
+
+# ----------------------------------------------------------------------------------------------------------------------
 # The runner: worker processes with a time limit per input
 
 def _worker(conn, names, plugins):
@@ -709,7 +1330,8 @@ def _worker(conn, names, plugins):
             with contextlib.redirect_stdout(io.StringIO()): good = t.run(x)  # the library's own reports are not wanted here
             res = ('silent', f"accepted: {_brief(x)}") if t.invalid else ('ok', None) if good else ('wrong result', f"result: {_brief(x)}")
         except SilentlyAccepted as e: res = ('silent', f"{str(e)[:200]}: {_brief(x)}")
-        except (DataError, FileNotFoundError) as e:
+        except WrongResult as e: res = ('wrong result', f"{str(e)[:200]}: {_brief(x)}")
+        except (DataError, FileNotFoundError, _Refused) as e:
             res = ('wrong result', f"valid input refused: {str(e)[:200]}") if t.invalid is False else ('refused', None)
         except BaseException as e:
             res = ('crash', f"{type(e).__name__}: {str(e)[:160]} | {traceback.format_exc(limit=-2).splitlines()[-3].strip()[:160]}")

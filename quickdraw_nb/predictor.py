@@ -11,7 +11,7 @@ from .core import DataError, require
 import json
 from pathlib import Path
 import numpy as np
-from .modelfile import check_model_meta, read_model_meta, onnx_status, ONNX_META_KEY
+from .modelfile import check_model_meta, read_model_meta, onnx_status, ONNX_META_KEY, MODEL_SPEC
 from .tta import tta_views, TTA_FLIP, TTA_SHIFT
 
 # %% ../nbs/39_predictor.ipynb #44c85479
@@ -129,9 +129,12 @@ class OnnxPredictor(BasePredictor):
         if not path.exists(): raise FileNotFoundError(f"{path} not found: export one with export_onnx")
         opts = ort.SessionOptions()
         if threads: opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
-        try: self.session = ort.InferenceSession(str(path), opts, providers=['CPUExecutionProvider'])
+        if not path.is_file(): raise DataError(f"{path}: expected an ONNX file, found a {'folder' if path.is_dir() else 'special file'}")
+        try:  # from its bytes: a file whose weights point to other files (external data) cannot reach them
+            self.session = ort.InferenceSession(path.read_bytes(), opts, providers=['CPUExecutionProvider'])
         except Exception as e: raise DataError(f"{path}: not a readable ONNX model ({type(e).__name__}: {str(e)[:200]})") from e
-        props = self.session.get_modelmeta().custom_metadata_map
+        try: props = self.session.get_modelmeta().custom_metadata_map
+        except (UnicodeDecodeError, RuntimeError) as e: raise DataError(f"{path}: unreadable model description ({type(e).__name__})") from None
         if ONNX_META_KEY not in props: raise DataError(f"{path}: ONNX model without a quickdraw_nb description: export it with export_onnx")
         try: meta = json.loads(props[ONNX_META_KEY])
         except (json.JSONDecodeError, RecursionError) as e: raise DataError(f"{path}: unreadable model description ({type(e).__name__})") from None
@@ -150,6 +153,9 @@ class OnnxPredictor(BasePredictor):
         res = cls(path/'model.onnx', threads=threads)
         if res.meta['weights_sha256'] != meta['weights_sha256']:
             raise DataError(f"{path/'model.onnx'} was exported from other weights than {path/'model.safetensors'}: export it again")
+        if differ := [k for k in MODEL_SPEC if json.dumps(res.meta.get(k), sort_keys=True) != json.dumps(meta.get(k), sort_keys=True)]:
+            raise DataError(f"{path/'model.onnx'}: its own description differs from model.json in {', '.join(differ)}: "
+                            "one of them was edited; export it again")
         res.folder = path
         return res
 

@@ -8,7 +8,7 @@ __all__ = ['MAX_CONFIG_BYTES', 'MAX_CONFIG_DEPTH', 'MAX_CONFIG_NODES', 'to_bool'
 
 # %% ../nbs/49_script.ipynb #24d62705
 from .core import DataError, script_errors
-import argparse, difflib, inspect, sys, types, typing
+import argparse, difflib, inspect, math, re, sys, types, typing
 from functools import wraps
 from pathlib import Path
 from fastcore.docments import docments
@@ -71,15 +71,24 @@ def script_parser(func,  # the function whose parameters are the options
 # %% ../nbs/49_script.ipynb #d98eb0da
 MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_CONFIG_NODES = 1 << 20, 20, 10_000
 
-def _bounded_loader(max_depth:int):
+def _bounded_loader(max_depth:int, max_nodes:int=MAX_CONFIG_NODES):
     import yaml
     class Loader(yaml.SafeLoader):
-        depth = 0
+        depth = count = 0
         def compose_node(self, parent, index):
-            self.depth += 1
+            self.depth += 1; self.count += 1
             if self.depth > max_depth: raise DataError(f"nested more than {max_depth} levels deep")
+            if self.count > max_nodes: raise DataError(f"holds more than {max_nodes:,} values")  # stops reading a long list at once
             try: return super().compose_node(parent, index)
             finally: self.depth -= 1
+        def construct_mapping(self, node, deep=False):  # a key given twice is refused (YAML would keep the last one)
+            if isinstance(node, yaml.MappingNode):
+                seen = set()
+                for k, _ in node.value:
+                    if isinstance(k, yaml.ScalarNode) and k.tag != 'tag:yaml.org,2002:merge':
+                        if (k.tag, k.value) in seen: raise DataError(f"key {k.value[:80]!r} appears twice (line {k.start_mark.line + 1})")
+                        seen.add((k.tag, k.value))
+            return super().construct_mapping(node, deep)
     return Loader
 
 def _expanded_size(node, limit:int) -> int:
@@ -106,8 +115,9 @@ def read_yaml(path,  # a YAML file
     if (n := path.stat().st_size) > max_bytes: raise DataError(f"{path}: {n:,} bytes, more than a config file may have ({max_bytes:,})")
     try: text = path.read_bytes()[:max_bytes + 1].decode('utf-8')
     except UnicodeDecodeError as e: raise DataError(f"{path}: not UTF-8 text ({e})") from None
-    loader = _bounded_loader(max_depth)(text)
+    loader = None
     try:
+        loader = _bounded_loader(max_depth, max_nodes)(text)  # reading starts here: it refuses e.g. NUL characters
         node = loader.get_single_node()
         if node is None: return None
         if _expanded_size(node, max_nodes) > max_nodes:
@@ -115,10 +125,14 @@ def read_yaml(path,  # a YAML file
         return loader.construct_document(node)
     except DataError as e: raise DataError(f"{path}: not a usable config file: {e}") from None
     except yaml.YAMLError as e: raise DataError(f"{path}: not valid YAML ({e})") from None
+    except (ValueError, OverflowError) as e: raise DataError(f"{path}: not a usable config file: {str(e)[:200]}") from None  # e.g. an integer of 5,000 digits
     except RecursionError: raise DataError(f"{path}: not a usable config file: nested too deeply") from None
-    finally: loader.dispose()
+    finally:
+        if loader is not None: loader.dispose()
 
 # %% ../nbs/49_script.ipynb #85b2440b
+def _brief(v) -> str: r = repr(v); return r if len(r) <= 80 else r[:77] + '...'
+
 def _option_names(p:argparse.ArgumentParser) -> dict:
     "{option name or alias without dashes: its action}"
     return {s.lstrip('-'): a for a in p._actions for s in a.option_strings if a.dest not in ('help', 'config')}
@@ -130,7 +144,7 @@ def load_config(path,  # a YAML file of `option: value`
     cfg = read_yaml(path)
     if cfg is None: return {}
     if not isinstance(cfg, dict): raise DataError(f"{path}: expected a mapping of option: value, got {type(cfg).__name__}")
-    names, res = _option_names(p), {}
+    names, res, given = _option_names(p), {}, {}
     for k, v in cfg.items():
         k = str(k).replace('-', '_')
         if k not in names:
@@ -138,20 +152,27 @@ def load_config(path,  # a YAML file of `option: value`
             raise DataError(f"{path}: unknown option {k!r}" + (f" (did you mean {', '.join(map(repr, close))}?)" if close else '')
                             + f"; known options: {', '.join(sorted({a.dest for a in names.values()}))}")
         a = names[k]
-        if isinstance(v, list) and a.type is str and all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in v):
+        if a.dest in given: raise DataError(f"{path}: option {a.dest!r} given twice (as {given[a.dest]!r} and {k!r})")
+        given[a.dest] = k
+        if isinstance(v, list) and v and a.type is str and all(isinstance(x, (str, int, float)) and not isinstance(x, bool) for x in v):
             v = ','.join(map(str, v))
+        if v is None and a.default is not None:
+            raise DataError(f"{path}: option {k!r}: no value (null); leave the line out for the default ({a.default!r})")
+        if isinstance(v, float) and not math.isfinite(v): raise DataError(f"{path}: option {k!r}: expected a finite number, got {v}")
         if v is not None:
-            if isinstance(v, (list, dict)) or (isinstance(v, bool) and a.type in (int, float, str)) or \
-               (isinstance(v, float) and a.type is int) or (isinstance(v, str) and a.type is int and not v.strip().lstrip('-').isdigit()):
-                raise DataError(f"{path}: option {k!r}: expected {getattr(a.type, '__name__', 'a value')}, got {type(v).__name__} {v!r}")
+            if not isinstance(v, (str, int, float)) or (isinstance(v, bool) and a.type in (int, float, str)) or \
+               (isinstance(v, float) and a.type is int) or (isinstance(v, str) and a.type is int and not re.fullmatch(r'\s*-?[0-9]+\s*', v)):
+                raise DataError(f"{path}: option {k!r}: expected {getattr(a.type, '__name__', 'a value')}, got {type(v).__name__} {_brief(v)}")
             try: v = a.type(v) if a.type is not None else v
-            except (ValueError, TypeError, argparse.ArgumentTypeError) as e: raise DataError(f"{path}: option {k!r}: bad value {v!r} ({e})") from None
+            except (ValueError, TypeError, OverflowError, argparse.ArgumentTypeError) as e:
+                raise DataError(f"{path}: option {k!r}: bad value {_brief(v)} ({str(e)[:100]})") from None
+            if isinstance(v, float) and not math.isfinite(v): raise DataError(f"{path}: option {k!r}: expected a finite number, got {v}")
         if a.choices is not None and v is not None and v not in a.choices:
             raise DataError(f"{path}: option {k!r}: {v!r} is not one of {', '.join(map(str, a.choices))}")
         res[a.dest] = v
     return res
 
-# %% ../nbs/49_script.ipynb #c961ac7b
+# %% ../nbs/49_script.ipynb #9517fc3f
 def parse_script_args(p:argparse.ArgumentParser, argv=None) -> dict:
     "`{parameter: value}` from `argv`: the parser's defaults, overridden by `--config`'s YAML, overridden by `argv`."
     argv = [str(o) for o in argv] if argv is not None else None  # paths welcome

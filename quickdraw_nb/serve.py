@@ -119,6 +119,11 @@ class Batcher:
                 else: f.set_exception(e)
 
 # %% ../nbs/60_serve.ipynb #a1596a45
+def _numbers_only(x, depth:int=0) -> bool:
+    "Whether `x` is a number (not a boolean) or lists of them, at most 4 levels deep."
+    if isinstance(x, list): return depth < 4 and all(_numbers_only(v, depth + 1) for v in x)
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
 class SketchService:
     "Classify drawings given as strokes, PNG bytes or pixel arrays with the model in `model_dir`."
     def __init__(self, model_dir,  # a folder written by `quickdraw_nb.modelfile.save_model`
@@ -161,6 +166,7 @@ class SketchService:
         return image_from_png(data, self.predictor.image_size, self.limits.max_side)[None]
 
     def array_input(self, pixels) -> np.ndarray:
+        if not _numbers_only(pixels): raise DataError("pixels must be numbers (0-255) in nested lists: H lists of W values, or H*W values")
         try: a = np.asarray(pixels, dtype=np.float64)
         except (TypeError, ValueError, OverflowError, RecursionError) as e: raise DataError(f"pixels must be a rectangular array of numbers ({type(e).__name__})") from None
         if a.size and (not np.isfinite(a).all() or a.min() < 0 or a.max() > 255 or (a != np.round(a)).any()):
@@ -299,8 +305,9 @@ document.getElementById('clear').addEventListener('click', () => {
 # %% ../nbs/60_serve.ipynb #e3a8d79c
 require('fastapi', 'serve'); require('multipart', 'serve')
 from fastapi import FastAPI, File, UploadFile, Query
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 class BodyLimit:
     "ASGI middleware: answer 413 to a request whose body is over `max_body` bytes, declared or streamed."
@@ -336,13 +343,13 @@ class StrokesRequest(BaseModel):
     drawing: list = Field(..., description="strokes: [[x...], [y...]] each (simplified, 0-255), or [[x...], [y...], [t...]] (raw: canvas pixels, ms)",
                           examples=[[[[10, 200, 200, 10], [10, 10, 200, 10]]]])
     format: Literal['simplified', 'raw'] = Field('simplified', description="'simplified' or 'raw' (raw goes through raw->simplified)")
-    k: int = Field(3, description="how many classes to return, most probable first")
+    k: StrictInt = Field(3, description="how many classes to return, most probable first (an integer: not true, not 3.0)")
     preview: bool = Field(False, description="also return the model's input (`input`: the drawing as the model sees it)")
 
 class ArrayRequest(BaseModel):
     "A drawing posted as an array of pixels (e.g. 28x28, like the official bitmaps)."
     pixels: list = Field(..., description="the drawing's pixels, 0-255 with ink high: H lists of W values, or H*W values (H x W: the model's drawing size)")
-    k: int = Field(3, description="how many classes to return, most probable first")
+    k: StrictInt = Field(3, description="how many classes to return, most probable first (an integer: not true, not 3.0)")
 
 class Guess(BaseModel):
     "One class and its probability."
@@ -353,6 +360,12 @@ class Prediction(BaseModel):
     predictions: list[Guess]
     ms: float = Field(..., description="server-side time to answer, in milliseconds")
     input: list|None = Field(None, description="with `preview`: the model's input, C lists of H lists of W values 0-255 (ink high)")
+
+def _validation_errors(exc) -> list[dict]:
+    "pydantic's errors of a request without the input they quote: where (`loc`), what (`msg`, `type`) and its context as text."
+    return [{'loc': [v if isinstance(v, int) else str(v)[:100] for v in e.get('loc', ())], 'msg': str(e.get('msg', ''))[:300],
+             'type': str(e.get('type', '')), **({'ctx': {str(k): str(v)[:200] for k, v in e['ctx'].items()}} if isinstance(e.get('ctx'), dict) else {})}
+            for e in exc.errors()[:20]]
 
 def _answer(top, t0, x=None) -> dict:
     res = dict(predictions=[{'class': c, 'probability': round(p, 6)} for c, p in top], ms=round((time.perf_counter() - t0) * 1000, 3))
@@ -376,6 +389,9 @@ def create_app(model_dir,  # a folder written by `quickdraw_nb.modelfile.save_mo
 
     @app.exception_handler(DataError)
     async def bad_input(request, exc): return JSONResponse({'detail': str(exc)}, status_code=413 if isinstance(exc, TooLarge) else 422)
+
+    @app.exception_handler(RequestValidationError)  # FastAPI's own answer repeats the input, which may not be JSON (NaN, bytes): HTTP 500
+    async def invalid_request(request, exc): return JSONResponse({'detail': _validation_errors(exc)}, status_code=422)
 
     @app.get('/', response_class=HTMLResponse, summary="The drawing page")
     def page(): return DRAW_PAGE
