@@ -75,7 +75,8 @@ def _file_chunks(kind:str, path:Path, start:int, cfg:dict, stats:ReadStats, chun
         arr = check_bitmap_file(path).reshape(-1, 28, 28)
         end = len(arr) if max_n is None else min(len(arr), max_n)
         for a in range(start, end, chunk):
-            imgs = _resize(np.asarray(arr[a:min(a + chunk, end)]), size)[:, None]
+            imgs = _resize(np.array(arr[a:min(a + chunk, end)]), size)[:, None]
+            arr._mmap.madvise(mmap.MADV_DONTNEED)  # the pages read need not stay in this process's resident memory
             yield imgs, np.full(len(imgs), -1, np.int64)
         return
     r = dict(size=size, line_width=cfg['line_width'], padding=cfg['padding'], channels=cfg['channels'], supersample=cfg['supersample'])
@@ -209,11 +210,12 @@ def build_store(source,  # bitmaps or strokes: a folder, a file or a list of fil
     prog.files = len(files) - len(jobs)
     def record(msg):
         what, d = msg
-        if what == 'shard': m['shards'].append(d); prog(d['n'])
-        elif what == 'file': m['files_done'][str(d['file'])] = dict(n=d['n'], skipped=d['skipped']); prog(files=1)
-        elif what == 'error': raise (DataError if d['data'] else RuntimeError)(d['error'])
+        if what == 'error': raise (DataError if d['data'] else RuntimeError)(d['error'])
+        if what == 'file':  # written with the next shard: without it, a resumed file has no drawings left after its shards
+            m['files_done'][str(d['file'])] = dict(n=d['n'], skipped=d['skipped']); prog(files=1); return
+        m['shards'].append(d); prog(d['n'])
         _write_manifest(dest, m)
-        if what == 'shard' and on_shard is not None: on_shard(d)
+        if on_shard is not None: on_shard(d)
     workers = min(os.cpu_count() or 1, 8) if workers is None else workers
     if workers <= 0 or len(jobs) <= 1:
         for job in jobs: _build_file(job, record)
@@ -279,7 +281,7 @@ class StoreImages:
         bounds = np.searchsorted(r, st.starts)  # where each shard's rows begin in r
         for s in np.flatnonzero(bounds[1:] > bounds[:-1]):
             a, b = bounds[s], bounds[s + 1]
-            out[a:b] = st._map(s)[r[a:b] - st.starts[s]]
+            np.take(st._map(s), r[a:b] - st.starts[s], axis=0, out=out[a:b])
         st._read(out.nbytes)
         if srt: return out
         res = np.empty_like(out); res[order] = out
@@ -298,7 +300,7 @@ class ShardedStore:
         if not m.get('complete'):
             raise DataError(f"{mf}: an unfinished store build ({len(m.get('shards', []))} shards written): run the same "
                             "build_store / qd_store again to finish it")
-        self.path, self.manifest, self.release_mb, self._maps, self._since = path, m, release_mb, {}, 0
+        self.path, self.manifest, self.release_mb, self._maps, self._mmaps, self._since = path, m, release_mb, {}, {}, 0
         self.vocab, self.size, self.channels, self.shards = list(m['vocab']), int(m['size']), list(m['channels']), m['shards']
         ns = [int(s['n']) for s in self.shards]
         self.starts = np.concatenate([[0], np.cumsum(ns, dtype=np.int64)]).astype(np.int64)
@@ -348,7 +350,11 @@ class ShardedStore:
                 if h.hexdigest() != s[key]['sha256']: raise DataError(f"{p}: sha256 checksum differs from the manifest's: damaged shard")
 
     def _map(self, i:int) -> np.ndarray:
-        if (a := self._maps.get(i)) is None: a = self._maps[i] = self._load(self.shards[i], 'images', mmap_mode='r')
+        "Shard `i`'s images, memory-mapped (a plain ndarray view of the map: indexing it skips `np.memmap`'s overhead)."
+        if (a := self._maps.get(i)) is None:
+            mm = self._load(self.shards[i], 'images', mmap_mode='r')
+            a = self._maps[i] = mm.view(np.ndarray)
+            self._mmaps[i] = mm._mmap
         return a
 
     def _read(self, nbytes:int):
@@ -357,10 +363,16 @@ class ShardedStore:
 
     def release(self):
         "Drop the memory-mapped pages from this process's resident memory (they stay in the OS file cache)."
-        for a in self._maps.values():
-            mm = getattr(a, '_mmap', None)
+        for mm in self._mmaps.values():
             if mm is not None and hasattr(mm, 'madvise'): mm.madvise(mmap.MADV_DONTNEED)
         self._since = 0
+
+    @property
+    def render_settings(self) -> dict|None:
+        "How strokes were drawn into this store (`render.render` arguments and `source='strokes'`), or None for bitmaps."
+        if self.manifest['kind'] != 'strokes': return None
+        cfg = self.manifest['settings']
+        return dict(source='strokes', **{k: cfg[k] for k in ('size', 'line_width', 'padding', 'channels', 'supersample')})
 
     @property
     def key_ids(self) -> np.ndarray:
