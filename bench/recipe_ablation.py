@@ -17,7 +17,8 @@ from fastai.callback.schedule import *  # fit_one_cycle
 from fastai.callback.channelslast import ChannelsLast
 from fastai.optimizer import Adam
 from fastai.torch_core import set_seed
-from quickdraw_nb.models import SketchNet, tta_average
+from quickdraw_nb.models import SketchNet
+from quickdraw_nb.tta import tta_average
 from quickdraw_nb.recipes import WeightEMA, AutocastBF16, recipe_loss, mixing_callbacks
 from quickdraw_nb.learner import Throughput
 from quickdraw_nb.metrics import classification_metrics, metric_values

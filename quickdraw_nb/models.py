@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['default_cfgs', 'ConvBN', 'SketchHead', 'ResBlock', 'SketchNet', 'sketch_cnn_s', 'sketch_cnn', 'sketch_cnn_m',
-           'sketch_resnet', 'sketch_vit_tiny', 'shift_batch', 'tta_views', 'tta_average']
+           'sketch_resnet', 'sketch_vit_tiny']
 
 # %% ../nbs/17_models.ipynb #1440af48
 import quickdraw_nb.core
@@ -123,25 +123,3 @@ def sketch_vit_tiny(pretrained:bool=False, **kwargs) -> VisionTransformer:
     args.update(kwargs)
     overlay = dict(input_size=(args.get('in_chans', 1), args['img_size'], args['img_size']), **(args.pop('pretrained_cfg_overlay', None) or {}))
     return build_model_with_cfg(VisionTransformer, 'sketch_vit_tiny', pretrained, pretrained_cfg_overlay=overlay, **args)
-
-# %% ../nbs/17_models.ipynb #3db4ede8
-def shift_batch(x:torch.Tensor, dx:int, dy:int) -> torch.Tensor:
-    "Images `x` (..., H, W) moved `dx` px right and `dy` px down, the border filled from the nearest pixels."
-    m = max(abs(dx), abs(dy))
-    if m == 0: return x
-    H, W = x.shape[-2:]
-    p = torch.nn.functional.pad(x, (m, m, m, m), mode='replicate')
-    return p[..., m - dy:m - dy + H, m - dx:m - dx + W]
-
-def tta_views(x:torch.Tensor,  # a batch of images (B, C, H, W)
-              flip:bool=True,  # add the horizontal mirror image
-              shift:int=1  # add shifts by this many pixels left, right, up and down (0: none)
-             ) -> list[torch.Tensor]:
-    "The batch `x` and its test-time augmented copies: `[x, flipped, 4 shifts]` by default."
-    views = [x] + ([x.flip(-1)] if flip else [])
-    if shift: views += [shift_batch(x, dx, dy) for dx, dy in ((shift, 0), (-shift, 0), (0, shift), (0, -shift))]
-    return views
-
-def tta_average(model:nn.Module, x:torch.Tensor, flip:bool=True, shift:int=1) -> torch.Tensor:
-    "Softmax probabilities of `model` averaged over `tta_views(x, flip, shift)` (float32, no gradients)."
-    with torch.no_grad(): return torch.stack([model(v).float().softmax(-1) for v in tta_views(x, flip, shift)]).mean(0)
