@@ -28,16 +28,19 @@ def base_drawings():
     out = {p.name[:-len('.ndjson')]: [l for l in p.read_text().splitlines() if l.strip()] for p in sorted(src.glob('*.ndjson'))}
     return src, out
 
+_BASE = {}
 def gen_bitmaps(n:int, out:Path, seed:int=0):
     "A folder of <category>.npy bitmaps holding `n` drawings: the real drawings rendered at 28 px, shifted by up to 2 px."
     from quickdraw_nb.strokes import read_drawings
     from quickdraw_nb.render import render
     src, cats = base_drawings()
+    for c in cats:
+        if c not in _BASE: _BASE[c] = render(list(read_drawings(src/f'{c}.ndjson')), 28)[:, 0]  # (k, 28, 28), rendered once
     per = -(-n // len(cats))
     rng = np.random.default_rng(seed)
     out.mkdir(parents=True, exist_ok=True)
     for c in cats:
-        base = render(list(read_drawings(src/f'{c}.ndjson')), 28)[:, 0]  # (k, 28, 28)
+        base = _BASE[c]
         pad = np.pad(base, ((0, 0), (2, 2), (2, 2)))
         pick, dx, dy = rng.integers(0, len(base), per), rng.integers(0, 5, per), rng.integers(0, 5, per)
         arr = np.empty((per, 28, 28), np.uint8)
@@ -88,11 +91,14 @@ def train_rate(learn, batches:int, warm:int=5) -> float:
             if state['i'] == warm: state['t0'] = time.perf_counter()
             elif state['i'] > warm: state['items'] += len(self.yb[0])
             if state['i'] >= warm + batches: raise CancelFitException()
-    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3, cbs=StopAfter())
+    with learn.no_bar(), learn.no_logging(): learn.fit(10_000, 1e-3, cbs=StopAfter())  # (stopped by StopAfter)
     return state['items'] / (time.perf_counter() - state['t0'])
 
 def load_rate(dl, batches:int, warm:int=3) -> float:
-    it, n = iter(dl), 0
+    "Images/s of `batches` batches of `dl` (after `warm` untimed ones), starting new epochs as needed."
+    def forever():
+        while True: yield from dl
+    it, n = forever(), 0
     for _ in range(warm): next(it)
     t0 = time.perf_counter()
     for _ in range(batches): n += len(next(it)[1])
