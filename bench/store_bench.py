@@ -159,6 +159,30 @@ def run_child(args:list) -> dict:
     res.update(peak_tree_pss_mb=round(peak_pss / 2**20), peak_tree_uss_mb=round(peak_uss / 2**20), peak_rss_mb=round(peak_rss / 2**20))
     return res
 
+def build_phases(a, root:Path):
+    "The scaling runs, then the big store built into root/'store'."
+    print(f"\n== build throughput, {a.scaling_n:,} drawings, 1 and 2 worker processes")
+    t0 = time.perf_counter(); n = gen_strokes(a.scaling_n, root/'strokes_in'); print(f"(stroke files: {n:,} drawings in {time.perf_counter() - t0:.0f}s)")
+    gen_bitmaps(a.scaling_n, root/'bitmaps_small')
+    scaling = {}
+    for kind, src in (('strokes', root/'strokes_in'), ('bitmaps', root/'bitmaps_small')):
+        for w in (1, 2):
+            r = run_child(['--phase', 'build', '--src', src, '--dest', root/f'scale_{kind}_{w}', '--workers', w])
+            scaling[kind, w] = r
+            print(f"{kind:8s} {w} worker{'s' if w > 1 else ' '}: {r['n']:,} drawings in {r['seconds']:.1f}s = {r['per_s']:,} drawings/s; "
+                  f"peak memory {r['peak_tree_pss_mb']:,} MB (process tree PSS; largest process RSS {r['peak_rss_mb']:,} MB)")
+            shutil.rmtree(root/f'scale_{kind}_{w}')
+        print(f"{kind:8s} scaling 2 vs 1 workers: x{scaling[kind, 2]['per_s'] / scaling[kind, 1]['per_s']:.2f}")
+    shutil.rmtree(root/'strokes_in'); shutil.rmtree(root/'bitmaps_small')
+
+    print(f"\n== {a.n:,} drawings: jittered bitmaps -> 28-px store (2 worker processes)")
+    t0 = time.perf_counter(); n = gen_bitmaps(a.n, root/'bitmaps_in'); print(f"(jittered bitmap files: {n:,} drawings in {time.perf_counter() - t0:.0f}s)")
+    b = run_child(['--phase', 'build', '--src', root/'bitmaps_in', '--dest', root/'store', '--workers', 2])
+    print(f"build: {b['n']:,} drawings ({b['bytes'] / 2**30:.2f} GB of images, {b['shards']} shards) in {b['seconds']:.0f}s = {b['per_s']:,} drawings/s")
+    print(f"build peak memory: process tree PSS {b['peak_tree_pss_mb']:,} MB (private USS {b['peak_tree_uss_mb']:,} MB); "
+          f"maxrss of the main process {b['self_maxrss_mb']:,} MB, of a worker {b['workers_maxrss_mb']:,} MB (target < 2048 MB)")
+    shutil.rmtree(root/'bitmaps_in')
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--n', type=int, default=5_000_000, help='drawings in the big store')
@@ -170,6 +194,7 @@ def main():
     ap.add_argument('--bs', type=int, default=256)
     ap.add_argument('--scratch', default=str(HERE.parent.parent/'scratch'/'store_bench'))
     ap.add_argument('--keep', action='store_true', help='keep the generated files')
+    ap.add_argument('--reuse', action='store_true', help='train from the complete store a killed run left in --scratch; no scaling runs')
     ap.add_argument('--phase', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--src', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--dest', default=None, help=argparse.SUPPRESS)
@@ -187,28 +212,9 @@ def main():
     print(f"scratch {root}: {free / 2**30:.1f} GB free, about {need / 2**30:.1f} GB needed")
     if free < need * 1.2: sys.exit("not enough free disk space: use --scratch elsewhere or a smaller --n")
     try:
-        print(f"\n== build throughput, {a.scaling_n:,} drawings, 1 and 2 worker processes")
-        t0 = time.perf_counter(); n = gen_strokes(a.scaling_n, root/'strokes_in'); print(f"(stroke files: {n:,} drawings in {time.perf_counter() - t0:.0f}s)")
-        gen_bitmaps(a.scaling_n, root/'bitmaps_small')
-        scaling = {}
-        for kind, src in (('strokes', root/'strokes_in'), ('bitmaps', root/'bitmaps_small')):
-            for w in (1, 2):
-                r = run_child(['--phase', 'build', '--src', src, '--dest', root/f'scale_{kind}_{w}', '--workers', w])
-                scaling[kind, w] = r
-                print(f"{kind:8s} {w} worker{'s' if w > 1 else ' '}: {r['n']:,} drawings in {r['seconds']:.1f}s = {r['per_s']:,} drawings/s; "
-                      f"peak memory {r['peak_tree_pss_mb']:,} MB (process tree PSS; largest process RSS {r['peak_rss_mb']:,} MB)")
-                shutil.rmtree(root/f'scale_{kind}_{w}')
-            print(f"{kind:8s} scaling 2 vs 1 workers: x{scaling[kind, 2]['per_s'] / scaling[kind, 1]['per_s']:.2f}")
-        shutil.rmtree(root/'strokes_in'); shutil.rmtree(root/'bitmaps_small')
-
-        print(f"\n== {a.n:,} drawings: jittered bitmaps -> 28-px store (2 worker processes)")
-        t0 = time.perf_counter(); n = gen_bitmaps(a.n, root/'bitmaps_in'); print(f"(jittered bitmap files: {n:,} drawings in {time.perf_counter() - t0:.0f}s)")
-        b = run_child(['--phase', 'build', '--src', root/'bitmaps_in', '--dest', root/'store', '--workers', 2])
-        print(f"build: {b['n']:,} drawings ({b['bytes'] / 2**30:.2f} GB of images, {b['shards']} shards) in {b['seconds']:.0f}s = {b['per_s']:,} drawings/s")
-        print(f"build peak memory: process tree PSS {b['peak_tree_pss_mb']:,} MB (private USS {b['peak_tree_uss_mb']:,} MB); "
-              f"maxrss of the main process {b['self_maxrss_mb']:,} MB, of a worker {b['workers_maxrss_mb']:,} MB (target < 2048 MB)")
-        shutil.rmtree(root/'bitmaps_in')
-
+        reuse = a.reuse and (root/'store'/'manifest.json').exists()
+        if reuse: print(f"reusing {root/'store'}: no scaling runs, no build")
+        else: build_phases(a, root)
         print(f"\n== training from the store: sketch_cnn_s, batches of {a.bs}, {a.batches} timed batches, 1 torch thread")
         t = run_child(['--phase', 'train', '--store', root/'store', '--batches', a.batches, '--bs', a.bs])
         print(f"store: {t['n']:,} drawings ({t['n_train']:,} training), DataLoaders ready in {t['setup_s']}s; loading {t['load_per_s']:,} images/s, "

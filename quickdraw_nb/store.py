@@ -282,7 +282,7 @@ class StoreImages:
         for s in np.flatnonzero(bounds[1:] > bounds[:-1]):
             a, b = bounds[s], bounds[s + 1]
             np.take(st._map(s), r[a:b] - st.starts[s], axis=0, out=out[a:b])
-        st._read(out.nbytes)
+            st._read(b - a)  # may release the pages mapped so far (this shard's rows are copied out)
         if srt: return out
         res = np.empty_like(out); res[order] = out
         return res
@@ -291,7 +291,7 @@ class ShardedStore:
     "A store built by `build_store`: `images` (N, C, H, W) memory-mapped by shard, `labels` (N,), `vocab`, `key_ids`."
     def __init__(self, path,  # the store's folder (or its manifest.json)
                  check:bool=True,  # check files, sizes and headers against the manifest (cheap); checksums: `verify()`
-                 release_mb:int=256):  # drop mapped pages from this process after this many MB read (0: never)
+                 release_mb:int=128):  # drop mapped pages from this process when they grow over this many MB (0: never)
         path = Path(path)
         if path.name == STORE_MANIFEST and path.is_file(): path = path.parent
         mf = path/STORE_MANIFEST
@@ -300,7 +300,8 @@ class ShardedStore:
         if not m.get('complete'):
             raise DataError(f"{mf}: an unfinished store build ({len(m.get('shards', []))} shards written): run the same "
                             "build_store / qd_store again to finish it")
-        self.path, self.manifest, self.release_mb, self._maps, self._mmaps, self._since = path, m, release_mb, {}, {}, 0
+        self.path, self.manifest, self.release_mb, self._maps, self._mmaps, self._since, self._est_mb = path, m, release_mb, {}, {}, 0, 0.
+        self._base_mb = 0.; self._base_mb = self._mapped_mb()  # file pages resident before any map (libraries)
         self.vocab, self.size, self.channels, self.shards = list(m['vocab']), int(m['size']), list(m['channels']), m['shards']
         ns = [int(s['n']) for s in self.shards]
         self.starts = np.concatenate([[0], np.cumsum(ns, dtype=np.int64)]).astype(np.int64)
@@ -355,17 +356,26 @@ class ShardedStore:
             mm = self._load(self.shards[i], 'images', mmap_mode='r')
             a = self._maps[i] = mm.view(np.ndarray)
             self._mmaps[i] = mm._mmap
+            if hasattr(mm._mmap, 'madvise'): mm._mmap.madvise(mmap.MADV_RANDOM)  # no read-ahead for random reads
         return a
 
-    def _read(self, nbytes:int):
-        self._since += nbytes * 8  # pages read are larger than the images in them when access is random
-        if self.release_mb and self._since > self.release_mb << 20: self.release()
+    def _mapped_mb(self) -> float:
+        "This process's resident file-backed memory in MB (Linux: /proc/self/statm); elsewhere an estimate of the maps' part."
+        try:
+            with open('/proc/self/statm') as f: return int(f.read().split()[2]) * mmap.PAGESIZE / 2**20 - self._base_mb
+        except (OSError, IndexError, ValueError): return self._est_mb
+    def _read(self, n_rows:int):
+        "Count `n_rows` rows read; every 256 rows, release the maps if they hold over `release_mb`."
+        self._since += n_rows; self._est_mb += n_rows / 4  # a random read can map a 256 KB folio
+        if self.release_mb and self._since >= 256:
+            self._since = 0
+            if self._mapped_mb() > self.release_mb: self.release()
 
     def release(self):
         "Drop the memory-mapped pages from this process's resident memory (they stay in the OS file cache)."
         for mm in self._mmaps.values():
             if mm is not None and hasattr(mm, 'madvise'): mm.madvise(mmap.MADV_DONTNEED)
-        self._since = 0
+        self._since, self._est_mb = 0, 0.
 
     @property
     def render_settings(self) -> dict|None:
