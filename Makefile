@@ -1,5 +1,5 @@
 # Two commands do everything (see README):
-#   make train   creates .venv if missing, then trains and evaluates on the real Quick, Draw! bitmaps
+#   make train   creates .venv if missing, then trains and evaluates the bitmaps recipe on the real Quick, Draw! bitmaps
 #                (../shared/data/quickdraw/bitmap beside the checkout, else downloaded into data/)
 #   make test    creates .venv if missing, then runs every notebook's tests (nbdev_test) and the repo checks
 # Extra arguments for the main job: make train ARGS="--epochs 3 --arch resnet10t"
@@ -24,7 +24,7 @@ $(STAMP): settings.ini setup.py constraints.txt
 	@touch $(STAMP)
 
 train: $(STAMP)
-	$(BIN)/qd_train $(TRAIN_DATA) $(ARGS)
+	$(BIN)/qd_train $(TRAIN_DATA) --recipe bitmaps $(ARGS)
 
 test: $(STAMP) browser
 	$(BIN)/python tools/run_tests.py $(ARGS)

@@ -26,6 +26,8 @@ CASES = [
     ('import Predictor (PyTorch)', [PY, '-c', 'from quickdraw_nb.inference import Predictor'],
                                    [PY, '-c', 'from quickdraw_nb.inference import Predictor'], 5.0, None),
     ('import quickdraw_nb.serve', [PY, '-c', 'import quickdraw_nb.serve'], [PY, '-c', 'import quickdraw_nb.serve'], None, None),
+    ('import evaluate (qd_evaluate)', [PY, '-c', 'import quickdraw_nb.cli_evaluate, quickdraw_nb.evaluate'],
+                                      [PY, '-c', 'import quickdraw_nb.cli_evaluate, quickdraw_nb.evaluate'], None, None),
 ]
 
 def measure(cmd, pythonpath:str|None, repeat:int) -> tuple[float, float, float]:
@@ -45,7 +47,7 @@ def measure(cmd, pythonpath:str|None, repeat:int) -> tuple[float, float, float]:
 
 def heavy_modules(stmt:str, pythonpath:str|None) -> str:
     "Which heavy modules `stmt` imports."
-    code = f"{stmt}\nimport sys\nprint(','.join(m for m in ('torch', 'torch._dynamo', 'timm', 'fastai.learner', 'pandas', 'numba') if m in sys.modules) or '-')"
+    code = f"{stmt}\nimport sys\nprint(','.join(m for m in ('torch', 'torch._dynamo', 'timm', 'torchmetrics', 'fastai', 'fastai.learner', 'pandas', 'numba') if m in sys.modules) or '-')"
     env = dict(os.environ)
     if pythonpath: env['PYTHONPATH'] = pythonpath
     else: env.pop('PYTHONPATH', None)

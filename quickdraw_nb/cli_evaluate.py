@@ -16,14 +16,12 @@ from fastcore.meta import delegates
 
 # %% ../nbs/52_cli_evaluate.ipynb #718412dd
 class DrawingsView:
-    "uint8 drawings (N, C, H, W) seen as a loader's dataset, so that the report can draw them (`dl.dataset[i][0].show()`)."
+    "uint8 drawings (N, C, H, W) seen as a loader's dataset, so that the report's galleries can draw them (`evaluate.show_item`)."
     def __init__(self, x:'torch.Tensor', items=None): self.x, self.items = x, list(items) if items is not None else None
     @property
     def dataset(self): return self
     def __len__(self): return len(self.x)
-    def __getitem__(self, i):
-        from fastai.torch_core import TensorImageBW, TensorImage
-        return ((TensorImageBW if self.x.shape[1] == 1 else TensorImage)(self.x[i]),)
+    def __getitem__(self, i): return (self.x[i],)  # a plain tensor: drawn without fastai
 
 def _category_folder(spec:DataSpec, predictor, cats, max_per_cat):
     "Drawings and labels from a folder of per-category Quick, Draw! files (bitmaps or strokes)."

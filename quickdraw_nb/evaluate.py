@@ -228,7 +228,7 @@ def headline_metrics(probs:torch.Tensor,  # (N, C) class probabilities
                      n_bins:int=15  # confidence bins of the calibration error
                     ) -> dict:
     "top1, top3, map3, macro_f1 and ece of `probs`: the values of `quickdraw_nb.metrics.metric_values`, without torchmetrics."
-    probs, targs = probs.float(), targs.long()
+    probs, targs = probs.as_subclass(torch.Tensor).float(), targs.as_subclass(torch.Tensor).long()  # fastai's subclasses too
     n, c = probs.shape
     hits = probs.topk(min(3, c), dim=1).indices == targs[:, None]
     ranks = torch.arange(1, hits.shape[1] + 1, dtype=torch.float64)
@@ -258,7 +258,8 @@ def evaluate_preds(probs:torch.Tensor,  # (N, C) class probabilities, in the ord
                    dl=None  # the loader they came from: its dataset gives the sketches of the galleries
                   ) -> dict:
     "Metrics, per-item losses, confusion matrix and per-class table of `probs` against `targs`."
-    probs, targs = probs.detach().float().cpu(), targs.detach().long().cpu()
+    probs, targs = (t.detach().as_subclass(torch.Tensor).cpu() for t in (probs, targs))
+    probs, targs = probs.float(), targs.long()
     if probs.ndim != 2 or targs.ndim != 1 or len(probs) != len(targs):
         raise DataError(f"expected probabilities (N, C) and targets (N,), got shapes {tuple(probs.shape)} and {tuple(targs.shape)}")
     if len(targs) == 0: raise DataError("nothing to evaluate: the loader has no items")

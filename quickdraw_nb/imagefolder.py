@@ -226,10 +226,11 @@ def load_images(paths,  # image files
 
 # %% ../nbs/07_imagefolder.ipynb #8a5372fc
 class SketchImages(Bitmaps):
-    "`Bitmaps` decoded from image files: also `paths` (one per image) and `table` (the rows they came from)."
-    def __init__(self, images, labels, vocab, paths, table=None, source=None):
+    "`Bitmaps` decoded from image files: also `paths` (one per image), `table` (the rows they came from) and `targets`."
+    def __init__(self, images, labels, vocab, paths, table=None, source=None,
+                 targets:dict|None=None):  # a training CSV's own numbering, {class_name: target} (None: not from a CSV)
         super().__init__(images, labels, vocab, source)
-        self.paths, self.table = list(paths), table
+        self.paths, self.table, self.targets = list(paths), table, targets
     def __repr__(self): return f"SketchImages({len(self)} images of {tuple(self.images.shape[1:])} px, {len(self.vocab)} classes, from {self.source})"
 
 def load_image_folder(source,  # a CSV file, or a folder (one sub-folder per class when labelled)
@@ -241,6 +242,10 @@ def load_image_folder(source,  # a CSV file, or a folder (one sub-folder per cla
                       invert='auto', on_error:str='raise', cache_dir=None) -> SketchImages:
     "Check, decode and label the images of `source` into a `SketchImages` dataset."
     df, found = image_table(source, root, labelled, cats, max_per_cat)
+    targets = None
+    if labelled and vocab is None and Path(source).suffix.lower() == '.csv':  # the CSV's numbering, kept for outputs
+        pairs = dict(zip(df.class_name, df.target.astype(int)))
+        targets = {c: int(pairs[c]) for c in found}
     if vocab is not None and labelled:
         check_categories(sorted(set(df.class_name)), vocab, where='the model\'s classes')
         found = list(vocab)
@@ -248,7 +253,7 @@ def load_image_folder(source,  # a CSV file, or a folder (one sub-folder per cla
     df = df.iloc[kept].reset_index(drop=True)
     if labelled: labels = torch.tensor([found.index(c) for c in df.class_name], dtype=torch.int64)
     else: labels = torch.full((len(df),), -1, dtype=torch.int64)
-    return SketchImages(torch.from_numpy(images), labels, found, df.path.tolist(), df, source=Path(source))
+    return SketchImages(torch.from_numpy(images), labels, found, df.path.tolist(), df, source=Path(source), targets=targets)
 
 # %% ../nbs/07_imagefolder.ipynb #c1eb085c
 def sketch_albumentations(max_rotate:float=10., scale=(0.9, 1.1), translate:float=0.05, p_affine:float=0.75, p_flip:float=0.5, p_elastic:float=0.2):

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['MODEL_KWARGS', 'MODEL_FORMAT', 'ONNX_META_KEY', 'check_arch', 'stem_stride', 'set_stem_stride', 'check_model_kwargs',
-           'build_model', 'save_model', 'check_model_meta', 'read_model_meta', 'load_model', 'onnx_status',
-           'record_onnx']
+           'build_model', 'save_model', 'check_model_meta', 'class_targets', 'read_model_meta', 'load_model',
+           'onnx_status', 'record_onnx']
 
 # %% ../nbs/09_modelfile.ipynb #07565673
 from .core import DataError, atomic_write
@@ -248,9 +248,24 @@ def check_model_meta(meta,  # a model description, as read from `model.json`
     if onnx is not None and not (isinstance(onnx, dict) and onnx.get('file') == 'model.onnx' and isinstance(onnx.get('sha256'), str)
                                  and re.fullmatch('[0-9a-f]{64}', onnx['sha256'])):
         bad('onnx', f"must be {{'file': 'model.onnx', 'sha256': <hex digest>}}, got {_short(onnx)}")
+    targets = meta.get('targets')
+    if targets is not None and not (isinstance(targets, dict) and set(targets) == set(vocab)
+                                    and all(_int(t) and 0 <= t <= 100_000 for t in targets.values())
+                                    and len(set(targets.values())) == len(vocab)):
+        bad('targets', f"must map every class of vocab to its own integer target (0 to 100,000), got {_short(targets)}")
     return meta
 
 # %% ../nbs/09_modelfile.ipynb #481bd271
+def class_targets(meta:dict  # a model description (`model.json`)
+                 ) -> list[int]:
+    "The training CSV's `target` of each class in `meta['vocab']` (field `targets`); `DataError` if the model records none."
+    t = meta.get('targets')
+    if t is None:
+        raise DataError("the model records no target numbering (model.json has no 'targets'): it was not trained on a CSV of "
+                        "image_path, class_name, target; train it with qd_train --train_csv to write outputs in that numbering")
+    return [t[c] for c in meta['vocab']]
+
+# %% ../nbs/09_modelfile.ipynb #81894cb2
 def _model_file(path:Path, name:str) -> Path:
     p = Path(path)/name
     if not p.exists(): raise FileNotFoundError(f"{p} not found: expected a folder written by save_model")
@@ -293,7 +308,7 @@ def load_model(path,  # folder holding `model.safetensors` and `model.json`
     model.load_state_dict(state)
     return model.to(device).eval(), meta
 
-# %% ../nbs/09_modelfile.ipynb #efdf94bb
+# %% ../nbs/09_modelfile.ipynb #12958e19
 def onnx_status(path,  # folder written by `save_model`
                 meta:dict|None=None  # its `model.json` (default: read it)
                ) -> tuple[bool, str]:
@@ -313,7 +328,7 @@ def onnx_status(path,  # folder written by `save_model`
     if sha != meta['weights_sha256']: return False, f"{f} was exported from other weights than {path/'model.safetensors'}: it is stale"
     return True, ''
 
-# %% ../nbs/09_modelfile.ipynb #3ed6894d
+# %% ../nbs/09_modelfile.ipynb #46381fb1
 def record_onnx(path  # folder written by `save_model`, with a `model.onnx` exported from its weights
                ) -> dict:
     "Put the checksum of `path/model.onnx` into `path/model.json` (replaced atomically); the updated description."

@@ -4,11 +4,11 @@
 
 # %% auto #0
 __all__ = ['TIMESTAMP_RANGE', 'MAX_STROKES', 'MAX_POINTS', 'RAW_COORD_LIMIT', 'RAW_TIME_LIMIT', 'MAX_LINE_BYTES',
-           'KAGGLE_COLUMNS', 'STROKE_SUFFIXES', 'STROKE_FORMATS', 'Drawing', 'BadRecord', 'parse_timestamp',
-           'format_timestamp', 'parse_strokes', 'parse_key_id', 'ReadStats', 'read_ndjson', 'write_binary',
-           'read_binary', 'write_kaggle_csv', 'read_kaggle_csv', 'read_drawings', 'stroke_files', 'write_ndjson',
-           'check_drawing', 'simplify_drawing', 'check_stroke_file', 'stroke_validator', 'download_strokes',
-           'stroke_folder']
+           'KAGGLE_COLUMNS', 'KAGGLE_TEST_COLUMNS', 'STROKE_SUFFIXES', 'STROKE_FORMATS', 'Drawing', 'BadRecord',
+           'parse_timestamp', 'format_timestamp', 'parse_strokes', 'parse_key_id', 'ReadStats', 'read_ndjson',
+           'write_binary', 'read_binary', 'write_kaggle_csv', 'read_kaggle_csv', 'read_drawings', 'stroke_files',
+           'write_ndjson', 'check_drawing', 'simplify_drawing', 'check_stroke_file', 'stroke_validator',
+           'download_strokes', 'stroke_folder']
 
 # %% ../nbs/03_strokes.ipynb #30be7533
 from .core import DataError, QD_CATEGORIES, check_categories, check_file, parse_categories, data_dir, atomic_write
@@ -358,23 +358,30 @@ def read_binary(path,  # a Quick, Draw! `.bin` file
             if flt.done(): return
 
 # %% ../nbs/03_strokes.ipynb #390e5ec5
-KAGGLE_COLUMNS = ['countrycode', 'drawing', 'key_id', 'recognized', 'timestamp', 'word']
+KAGGLE_COLUMNS = ['countrycode', 'drawing', 'key_id', 'recognized', 'timestamp', 'word']  # the training files
+KAGGLE_TEST_COLUMNS = ['key_id', 'countrycode', 'drawing']  # the competition's test_simplified.csv / test_raw.csv
 
 def _drawing_json(d:Drawing) -> list:
     "The strokes as nested lists, integers for simplified drawings."
     if d.fmt == 'simplified': return [np.rint(s).astype(int).tolist() for s in d.strokes]
     return [[r.tolist() for r in s] for s in d.strokes]
 
-def write_kaggle_csv(drawings, path) -> Path:
-    "Write `drawings` as a Kaggle doodle-recognition CSV (atomically)."
+def write_kaggle_csv(drawings, path,
+                     columns=KAGGLE_COLUMNS  # the columns to write, in order (`KAGGLE_TEST_COLUMNS`: a test file)
+                    ) -> Path:
+    "Write `drawings` as a Kaggle doodle-recognition CSV (atomically): a training file, or with `columns` a test file."
     path = Path(path)
+    if unknown := [c for c in columns if c not in KAGGLE_COLUMNS]:
+        raise ValueError(f"unknown Kaggle columns {unknown}: use {KAGGLE_COLUMNS}")
     with atomic_write(path, 'w', newline='', encoding='utf-8') as f:
         w = csv.writer(f)
-        w.writerow(KAGGLE_COLUMNS)
+        w.writerow(columns)
         for d in drawings:
             ts = format_timestamp(d.timestamp)
-            w.writerow([d.countrycode or '', json.dumps(_drawing_json(d), separators=(',', ':')), d.key_id or '',
-                        '' if d.recognized is None else str(bool(d.recognized)), ts.removesuffix(' UTC') if ts else '', d.word or ''])
+            rec = dict(countrycode=d.countrycode or '', drawing=json.dumps(_drawing_json(d), separators=(',', ':')),
+                       key_id='' if d.key_id is None else d.key_id, recognized='' if d.recognized is None else str(bool(d.recognized)),
+                       timestamp=ts.removesuffix(' UTC') if ts else '', word=d.word or '')
+            w.writerow([rec[c] for c in columns])
     return path
 
 def read_kaggle_csv(path,  # a Kaggle doodle-recognition CSV file
@@ -390,6 +397,7 @@ def read_kaggle_csv(path,  # a Kaggle doodle-recognition CSV file
         try: header = next(rows, None)
         except csv.Error as e: raise DataError(f"{path}: not a Kaggle doodle CSV: unreadable header ({e})") from None
         col = _csv_columns(path, header)
+        if 'word' not in col: default_word = None  # a test file: its name is no category
         while True:
             try: row = next(rows)
             except StopIteration: return

@@ -58,12 +58,15 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' or 'st
     if spec.source == 'strokes':
         from quickdraw_nb.render import stroke_cache
         with tempfile.TemporaryDirectory() as scratch:  # without `cache`, render into a folder deleted afterwards
-            c = stroke_cache(spec.path, data_dir('cache/strokes') if cache else scratch, size=size, cats=cats,
+            c = stroke_cache(spec.path, data_dir('cache/strokes') if cache else scratch, size=size,
+                             cats=cats if cats is not None or not spec.per_category else spec.categories,  # what detect_data found
                              max_per_cat=max_per_cat, on_error=on_error, verbose=False)
             st = c.meta['settings']
             ds = Bitmaps(torch.from_numpy(np.array(c.images[:, 0])), torch.from_numpy(np.array(c.labels)), list(c.vocab), source=spec.path)
         render = dict(source='strokes', **{k: st[k] for k in ('size', 'line_width', 'padding', 'channels', 'supersample')})
-        return ds, dict(kind='strokes', data=str(spec.path), render=render)
+        if skipped := c.meta['stats']['skipped']:
+            print(f"note: skipped {sum(skipped.values())} bad stroke record(s) of {c.meta['stats']['read']} ({skipped})")
+        return ds, dict(kind='strokes', data=str(spec.path), render=render, **({'skipped': skipped} if skipped else {}))
     from quickdraw_nb.imagefolder import load_image_folder
     from quickdraw_nb.render import OFFICIAL_RENDER
     src, root = (spec.csv, Path(data) if train_csv is not None and data is not None else spec.root) if spec.kind == 'image_csv' else (spec.path, None)
@@ -240,7 +243,9 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                  input_size=list(input_shape[-2:]), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds), data=data_source['data'],
                  source=data_source['kind'], categories=list(ds.vocab), seed=seed, device=device_name(),
                  train_images_per_s=round(tp.items_per_s, 1), fit_seconds=round(fit_s, 1))
-    save_model(learn, out/'model', render=data_source.get('render'), extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3'], data_source=data_source))
+    targets = dict(targets=ds.targets) if getattr(ds, 'targets', None) else {}  # a training CSV's numbering (competition outputs)
+    save_model(learn, out/'model', render=data_source.get('render'),
+               extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3'], data_source=data_source, **targets))
     extra['wall_seconds'] = round(time.perf_counter() - t0, 1)
     write_report(ev, out, extra=extra, title=f"{arch} on {len(ds.vocab)} sketch categories ({data_source['kind']})")
     m = ev['metrics']
