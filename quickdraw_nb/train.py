@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 # %% ../nbs/24_train.ipynb #ef686b11
-SOURCES = ('bitmaps', 'strokes', 'images')
+SOURCES = ('bitmaps', 'strokes', 'images', 'store')
 
 def default_bitmap_folder(cats=None,  # categories needed (default: `core.BITMAP15`)
                           download:bool=True,  # fetch missing categories
@@ -25,7 +25,7 @@ def default_bitmap_folder(cats=None,  # categories needed (default: `core.BITMAP
     return bitmap_folder(None, cats, download=download, url=url)
 
 # %% ../nbs/24_train.ipynb #2a1e6372
-def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (None: what `detect_data` finds)
+def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes', 'images' or 'store' (None: what `detect_data` finds)
                   data=None,  # a path `detect_data` recognises (default: `default_bitmap_folder`)
                   train_csv=None,  # CSV of images (image_path, class_name, target), paths relative to `data` or its folder
                   cats=None, max_per_cat:int|None=None, seed:int=42,
@@ -33,7 +33,7 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (Non
                   on_error:str='raise',  # unreadable images or stroke records: 'raise' or 'skip'
                   cache:bool=True,  # cache rendered strokes and decoded images under `data_dir('cache')`
                   download:bool=True, url:str|None=None):
-    "`(dataset, data_source)`: the drawings of any source as `Bitmaps`, and how to prepare inputs like them."
+    "`(dataset, data_source)`: the drawings of any source as `Bitmaps` (a store: a `store.ShardedStore`), and how to prepare inputs like them."
     import numpy as np, torch, tempfile
     from quickdraw_nb.core import data_dir
     from quickdraw_nb.bitmaps import Bitmaps, load_bitmaps
@@ -44,6 +44,13 @@ def load_sketches(source:str|None=None,  # 'bitmaps', 'strokes' or 'images' (Non
         raise DataError(f"{spec.path}: {spec.kind} cannot be used here" + (": train_csv must list images (image_path, class_name, target)" if train_csv else ''))
     if source is not None and source != spec.source:
         raise DataError(f"source {source!r}, but {spec.path} holds {spec.source} ({spec.kind}); leave source out to use what is there")
+    if spec.source == 'store':
+        from quickdraw_nb.store import ShardedStore
+        if cats or max_per_cat or image_size:
+            raise DataError(f"{spec.path}: a store's categories, drawings and image size were chosen when it was built (build_store, "
+                            "qd_store): leave cats, max_per_cat and image_size out, or build another store")
+        ds = ShardedStore(spec.path)
+        return ds, dict(kind='store', data=str(spec.path), render=ds.render_settings)
     if spec.source == 'bitmaps':
         ds = load_bitmaps(spec.path, cats=cats, max_per_cat=max_per_cat, seed=seed)
         return ds, dict(kind='bitmaps', data=str(spec.path))
@@ -129,7 +136,7 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
     return cbs
 
 # %% ../nbs/24_train.ipynb #d8045979
-def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # kind of data (default: detected from data / train_csv)
+def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=None,  # kind of data (default: detected from data / train_csv)
                    data=None,  # data: <category>.npy bitmaps, stroke files, class sub-folders of images, images with a train.csv, or the root of train_csv's paths (default: data_dir('quickdraw/bitmap'), downloading the 15 categories)
                    train_csv=None,  # CSV of training images: image_path, class_name, target
                    cats:str|None=None,  # comma-separated categories to use (default: all)
@@ -187,6 +194,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
         data_source = dict(kind='strokes', data=str(data))
     else: ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error, download=download, url=url)
     print(f"data: {data_source['data']} -> {ds}")
+    if data_source['kind'] == 'store' and (r is not None or transform == 'albumentations'):
+        raise DataError("a store is read batch by batch: train from it with recipe 'none' and transform 'fastai' or 'none'")
     bs = small_data_bs(ds.labels, ds.vocab, bs, valid_pct, seed)
     if r is not None: r['bs'] = bs
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
@@ -194,6 +203,9 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images']|None=None,  # 
     if r is not None:
         from quickdraw_nb.recipes import recipe_dataloaders, recipe_learner, fit_recipe
         dls = recipe_dataloaders(r, ds, valid_pct=valid_pct, seed=seed)
+    elif data_source['kind'] == 'store':  # batches read from the memory maps (quickdraw_nb.store)
+        from quickdraw_nb.store import store_dataloaders
+        dls = store_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, aug=transform == 'fastai')
     else: dls = image_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, transform=transform)
     input_shape = tuple(dls.one_batch()[0].shape[1:])
     print(f"train {len(dls.train_ds)} / valid {len(dls.valid_ds)} drawings, batches of {bs}, input {input_shape}, augmentation: {transform}")
