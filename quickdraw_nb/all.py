@@ -17,6 +17,9 @@ from .strokeblock import *
 from .imagefolder import *
 from .metrics import *
 from .pretrained import *
+from .tta import *
+from .models import *
+from .recipes import *
 from .learner import *
 from .checkpoint import *
 from .evaluate import *
@@ -30,7 +33,7 @@ from .cli_evaluate import evaluate_model
 # %% ../nbs/99_all.ipynb #d6bff523
 import sys as _sys
 _MODULES = ('core', 'sources', 'download', 'bitmaps', 'strokes', 'render', 'datablock', 'strokeblock', 'imagefolder',
-            'metrics', 'pretrained', 'learner', 'checkpoint', 'evaluate', 'inference')
+            'metrics', 'pretrained', 'tta', 'models', 'recipes', 'learner', 'checkpoint', 'evaluate', 'inference')
 __all__ = list(dict.fromkeys([n for m in _MODULES for n in _sys.modules[f'quickdraw_nb.{m}'].__all__] + [
     'ShardedDL', 'DataParallelTrainer', 'data_parallel', 'train_distributed',
     'build_store', 'ShardedStore', 'StoreImages', 'store_dataloaders', 'store_split', 'store_inputs', 'StoreLabel', 'StoreDL',
