@@ -352,5 +352,5 @@ def record_onnx(path  # folder written by `save_model`, with a `model.onnx` expo
     with atomic_write(path/'model.json', 'w', encoding='utf-8') as f: f.write(json.dumps(meta, indent=2))
     return meta
 
-# %% ../nbs/09_modelfile.ipynb #c6742a45
+# %% ../nbs/09_modelfile.ipynb #4472ea27
 MODEL_SPEC = (*_SPEC, 'weights_sha256')  # the fields of model.json that describe the weights (the weights file and model.onnx repeat them)

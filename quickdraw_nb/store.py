@@ -136,7 +136,7 @@ def _init_worker(q):
     except (OSError, AttributeError): pass
 
 def _worker(job):
-    "`_build_file` in a pool process: reports go to the parent's queue; an error is reported, not raised."
+    "_build_file in a pool process: reports go to the parent's queue; an error is reported, not raised."
     try: _build_file(job, _QUEUE.put)
     except BaseException as e:
         _QUEUE.put(('error', dict(file=job[0], error=f"{job[3]}: {e}" if str(job[3]) not in str(e) else str(e),
@@ -176,7 +176,7 @@ def build_store(source,  # bitmaps or strokes: a folder, a file or a list of fil
                 workers:int|None=None,  # processes rendering in parallel (0: this process; default: CPUs, at most 8)
                 progress:bool=True,  # a one-line progress counter on stderr
                 on_shard=None,  # called with each shard's manifest entry once it is on disk
-               ) -> 'ShardedStore':
+               ):  # returns the `ShardedStore` (defined below)
     "Stream `source` into a sharded, memory-mapped store in `dest`, resuming an interrupted build; return it opened."
     kind, files = store_inputs(source, cats)
     channels = list(check_channels(channels.split(',') if isinstance(channels, str) else channels))
@@ -228,7 +228,7 @@ def build_store(source,  # bitmaps or strokes: a folder, a file or a list of fil
     return ShardedStore(dest)
 
 def _run_pool(jobs, record, workers:int):
-    "Run `_worker` on `jobs` in `workers` processes, passing their reports to `record` as they come."
+    "Run _worker on `jobs` in `workers` processes, passing their reports to `record` as they come."
     ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
     q = ctx.Queue()
     with ctx.Pool(workers, initializer=_init_worker, initargs=(q,)) as pool:
