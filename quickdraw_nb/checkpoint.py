@@ -6,7 +6,7 @@
 __all__ = ['save_state', 'load_state', 'rng_states', 'set_rng_states', 'Checkpoint', 'fit_one_cycle_resumable']
 
 # %% ../nbs/22_checkpoint.ipynb #67dc58e6
-from .core import DataError, atomic_write
+from .core import DataError, write_safetensors
 import json, os, random
 from pathlib import Path
 import numpy as np, torch
@@ -47,11 +47,10 @@ def save_state(state:dict,  # dicts, lists, numbers, strings, None and tensors
                path  # the checkpoint file to write (replaced atomically)
               ) -> Path:
     "Write `state` to `path` as one safetensors file (tensors) with JSON (everything else) in its header, atomically."
-    from safetensors.torch import save_file
     path = Path(path)
     tensors = {}
     meta = {'format': _CKPT_FORMAT, 'state': json.dumps(_flatten(state, tensors))}
-    with atomic_write(path, mode=None) as tmp: save_file(tensors, str(tmp), metadata=meta)
+    write_safetensors(tensors, path, metadata=meta)
     return path
 
 def load_state(path) -> dict:

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['EXTRAS', 'QD_CATEGORIES', 'BITMAP15', 'DataError', 'require', 'check_file', 'category_sort_key', 'official_order',
-           'parse_categories', 'check_categories', 'atomic_write', 'script_errors', 'project_root', 'data_dir']
+           'parse_categories', 'check_categories', 'atomic_write', 'write_safetensors', 'script_errors', 'project_root',
+           'data_dir']
 
 # %% ../nbs/00_core.ipynb #1c340b61
 import difflib, os, re, stat, sys, tempfile, warnings
@@ -165,6 +166,18 @@ def atomic_write(path,  # the file to write; replaced only if the block ends wit
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+# %% ../nbs/00_core.ipynb #07ab783b
+def write_safetensors(tensors:dict,  # {name: tensor}, contiguous, on the CPU
+                      path,  # the file to write (replaced atomically)
+                      metadata:dict|None=None  # {str: str} stored in the header
+                     ) -> str:
+    "Write `tensors` as a safetensors file through `atomic_write`; returns the SHA-256 of the bytes written."
+    import hashlib
+    from safetensors.torch import save
+    data = save(tensors, metadata=metadata)
+    with atomic_write(path) as f: f.write(data)
+    return hashlib.sha256(data).hexdigest()
 
 # %% ../nbs/00_core.ipynb #50a2e787
 def script_errors(f=None, *, prog:str|None=None):

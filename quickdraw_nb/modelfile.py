@@ -164,12 +164,13 @@ def _sha256(path:Path) -> str:
 # %% ../nbs/09_modelfile.ipynb #2b6ea139
 def _write_model_files(state:dict, meta:dict, path:Path, onnx=None) -> Path:
     "Write `state` (tensors), its ONNX export (`onnx(meta, file)`, optional) and `meta` into folder `path`, renamed into place at the end."
-    from safetensors.torch import save_file
+    from safetensors.torch import save  # bytes in memory, as `core.write_safetensors`: `save_file` leaves its own temp files
     from contextlib import nullcontext
     path = Path(path)
-    with atomic_write(path/'model.safetensors', mode=None) as wtmp:  # replaced last: the JSON and ONNX file go first
-        save_file(state, str(wtmp), metadata={'format': _FORMAT, 'spec': json.dumps({k: meta[k] for k in _SPEC})})
-        meta = {**{k: v for k, v in meta.items() if k != 'onnx'}, 'weights_sha256': _sha256(wtmp)}
+    weights = save(state, metadata={'format': _FORMAT, 'spec': json.dumps({k: meta[k] for k in _SPEC})})
+    with atomic_write(path/'model.safetensors') as wf:  # replaced last: the JSON and ONNX file go first
+        wf.write(weights)
+        meta = {**{k: v for k, v in meta.items() if k != 'onnx'}, 'weights_sha256': hashlib.sha256(weights).hexdigest()}
         with (atomic_write(path/'model.onnx', mode=None) if onnx is not None else nullcontext()) as otmp:
             if onnx is not None:
                 onnx(meta, otmp)

@@ -4,11 +4,12 @@
 
 # %% auto #0
 __all__ = ['CHROMIUM_ARGS', 'shared_data', 'has_shared', 'fixture_data', 'qd_data', 'local_file_server', 'sketch_image_folder',
-           'run_console', 'find_chromium', 'draw_on_page', 'in_browser', 'draw_in_browser']
+           'run_console', 'full_disk', 'find_chromium', 'draw_on_page', 'in_browser', 'draw_in_browser']
 
 # %% ../nbs/95_testing.ipynb #71e183b2
 from .core import DataError, project_root
-import os, re, socket, time
+import errno, os, re, socket, time
+from contextlib import contextmanager
 from pathlib import Path
 
 # %% ../nbs/95_testing.ipynb #422d94c7
@@ -126,6 +127,22 @@ def run_console(f, # a console-script function taking `argv` (a list of strings)
         try: f([str(a) for a in args]); code = 0
         except SystemExit as e: code = e.code if isinstance(e.code, int) else 1
     return code, out.getvalue(), err.getvalue()
+
+# %% ../nbs/95_testing.ipynb #2cb1113f
+@contextmanager
+def full_disk():
+    "Within the block `os.fsync` of a regular file cuts it to half its size and raises `OSError(ENOSPC)`."
+    import stat
+    real_fsync = os.fsync
+    def failing_fsync(fd):
+        fd = fd if isinstance(fd, int) else fd.fileno()
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode): return real_fsync(fd)
+        os.ftruncate(fd, st.st_size // 2)
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    os.fsync = failing_fsync
+    try: yield
+    finally: os.fsync = real_fsync
 
 # %% ../nbs/95_testing.ipynb #51b26b66
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
