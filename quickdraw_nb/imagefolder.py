@@ -221,7 +221,10 @@ def load_images(paths,  # image files
     if len(kept) == 0: raise DataError(f"none of the {len(paths)} images could be read, e.g. {errors[0] if errors else ''}")
     images = np.stack([res[i][0] for i in kept])
     if cache is not None:
-        with atomic_write(cache) as f: np.savez(f, images=images, kept=kept)
+        try:
+            with atomic_write(cache) as f: np.savez(f, images=images, kept=kept)
+        except OSError as e:  # a cache is a convenience: a full disk must not throw away the decoded images
+            warnings.warn(f"could not write the image cache {cache} ({e}): continuing without it")
     return images, kept
 
 # %% ../nbs/07_imagefolder.ipynb #8a5372fc
