@@ -15,10 +15,10 @@ import numpy as np
 from .script import console_script
 from fastcore.meta import delegates
 from .predictor import BasePredictor, load_predictor, stroke_render_settings, tta_probs
-from .sources import csv_kind
+from .sources import detect_data, STROKE_SUFFIXES
 
 # %% ../nbs/51_cli_predict.ipynb #366213bb
-STROKE_FILES = ('.ndjson', '.ndjson.gz', '.bin')
+STROKE_FILES = tuple(s for s in STROKE_SUFFIXES if s != '.csv')  # CSVs of strokes are told apart by their header
 
 def _resize(x:np.ndarray, size) -> np.ndarray:
     "uint8 (N, C, H, W) resized to `size` (h, w) as `ResizeBatch` would, back to uint8."
@@ -41,9 +41,9 @@ def _read_npy(path:Path, size) -> np.ndarray:
     return _resize(np.array(a), size)
 
 def _is_stroke_file(path:Path) -> bool:
-    "A stroke file: .ndjson, .bin, or a CSV of strokes (Kaggle's layout, a `drawing` column; see `quickdraw_nb.sources.csv_kind`)."
-    name = path.name.lower()
-    return name.endswith(STROKE_FILES) or (name.endswith('.csv') and csv_kind(path) in ('strokes', 'kaggle_csv'))
+    "Whether `path` is a stroke file (.ndjson, .bin, a Kaggle CSV of strokes), as `quickdraw_nb.sources.detect_data` decides."
+    if not path.is_file() or not path.name.lower().endswith(STROKE_SUFFIXES): return False
+    return detect_data(path).kind in ('strokes', 'kaggle_csv')
 
 def _channels(x:np.ndarray, n_in:int) -> np.ndarray:
     return x if x.shape[1] == n_in else np.ascontiguousarray(np.broadcast_to(x[:, :1], (len(x), n_in, *x.shape[2:])))

@@ -84,7 +84,7 @@ class TTAPredict(Callback):
 RECIPES = {
     'bitmaps': dict(source='bitmaps', arch='sketch_cnn', pretrained=False, image_size=None, size=None, channels=('ink',),
                     aug=dict(max_rotate=10., min_zoom=0.9, max_zoom=1.1, do_flip=True), stroke_aug=None,
-                    epochs=30, lr=3e-3, bs=128, wd=0.05, pct_start=0.25, label_smoothing=0.1, mixup=0., cutmix=0.,
+                    epochs=40, lr=3e-3, bs=128, wd=0.05, pct_start=0.25, label_smoothing=0.1, mixup=0., cutmix=0.,
                     ema=0.998, precision='bf16', channels_last=True, tta=True, freeze_epochs=0, lr_mult=100),
     'strokes': dict(source='strokes', arch='resnet10t', pretrained=False, image_size=32, size=None, channels=('ink', 'order', 'time'),
                     aug=None, stroke_aug=dict(max_rotate=15., min_scale=0.8, max_scale=1.05, max_stretch=0.15, max_shear=0.15,
