@@ -130,14 +130,17 @@ def run_console(f, # a console-script function taking `argv` (a list of strings)
 
 # %% ../nbs/95_testing.ipynb #2cb1113f
 @contextmanager
-def full_disk():
+def full_disk(after:int=0  # files that still fit: the first `after` fsyncs of regular files succeed
+             ):
     "Within the block `os.fsync` of a regular file cuts it to half its size and raises `OSError(ENOSPC)`."
     import stat
-    real_fsync = os.fsync
+    real_fsync, fitted = os.fsync, 0
     def failing_fsync(fd):
+        nonlocal fitted
         fd = fd if isinstance(fd, int) else fd.fileno()
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode): return real_fsync(fd)
+        if fitted < after: fitted += 1; return real_fsync(fd)
         os.ftruncate(fd, st.st_size // 2)
         raise OSError(errno.ENOSPC, 'No space left on device')
     os.fsync = failing_fsync
