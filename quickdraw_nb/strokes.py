@@ -545,7 +545,7 @@ def simplify_drawing(d:Drawing,  # a drawing, raw or not
     strokes = [s.astype(np.float64) for s in check_drawing(d)]
     xy = np.concatenate([s[:2] for s in strokes], axis=1)
     if xy.shape[1] > MAX_POINTS: raise BadRecord('too large', f"{xy.shape[1]:,} points, at most {MAX_POINTS:,} accepted")
-    if not np.isfinite(xy).all() or keep_time and not all(np.isfinite(s[2]).all() for s in strokes if s.shape[0] == 3):
+    if not np.isfinite(xy).all() or not all(np.isfinite(s[2]).all() for s in strokes if s.shape[0] == 3):  # times too, kept or not
         raise BadRecord('out-of-range coordinates', 'NaN or infinite values')
     lo = xy.min(1, keepdims=True); extent = (xy - lo).max()
     scale = 255. / extent if extent > 0 else 1.
