@@ -195,7 +195,7 @@ def predict_file(model,  # model folder (model.safetensors + model.json, e.g. <q
                  root=None,  # data root of the CSV's image paths (default: the CSV's folder)
                  on_error:str='raise',  # unreadable images or records: 'raise' (stop, listing them) or 'skip'
                  bs:int=256,  # batch size
-                 runtime:str='auto',  # 'onnx', 'torch', or 'auto' (onnx when the model folder has a current model.onnx)
+                 runtime:str='auto',  # 'onnx', 'onnx-int8' (faster, see quantize_onnx), 'torch', or 'auto' (onnx if current)
                  device:str='auto',  # torch device ('auto': cuda when available; the ONNX runtime runs on the CPU)
                  chunk:int=8192,  # stroke files: drawings read and rendered at a time (memory is bounded by this)
                  progress:bool=True  # show progress on stderr

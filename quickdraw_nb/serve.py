@@ -129,7 +129,7 @@ class SketchService:
     def __init__(self, model_dir,  # a folder written by `quickdraw_nb.modelfile.save_model`
                  limits:Limits|None=None,
                  device='cpu',  # torch device (the ONNX runtime runs on the CPU)
-                 runtime:str='auto',  # 'onnx', 'torch', or 'auto' (onnx when the folder has a current model.onnx)
+                 runtime:str='auto',  # 'onnx', 'onnx-int8' (faster, see quantize_onnx), 'torch', or 'auto' (onnx if current)
                  max_batch:int=64,  # most drawings per model call (see `Batcher`)
                  max_wait_ms:float=2.,  # how long a drawing waits for others to make a batch
                  prepare_threads:int|None=None):  # threads parsing and rendering requests (default: CPU count, at most 4)
@@ -375,7 +375,7 @@ def _answer(top, t0, x=None) -> dict:
 def create_app(model_dir,  # a folder written by `quickdraw_nb.modelfile.save_model`
                limits:Limits|None=None,  # request limits (default `Limits()`)
                device='cpu',  # torch device (the ONNX runtime runs on the CPU)
-               runtime:str='auto',  # 'onnx', 'torch', or 'auto' (onnx when the folder has a current model.onnx)
+               runtime:str='auto',  # 'onnx', 'onnx-int8' (faster, see quantize_onnx), 'torch', or 'auto' (onnx if current)
                max_batch:int=64,  # most drawings per model call
                max_wait_ms:float=2.,  # how long a drawing waits for others to make a batch
                warm_up:bool=True  # classify one drawing in a background thread at once (the first request is then fast)
@@ -459,7 +459,7 @@ def qd_serve(model:str,  # model folder written by save_model (e.g. results/bitm
              max_body:int=1_000_000,  # largest request body, in bytes
              max_points:int=20_000,  # most points per drawing
              workers:int=1,  # uvicorn worker processes
-             runtime:str='auto',  # 'onnx', 'torch', or 'auto' (onnx when the model folder has a current model.onnx)
+             runtime:str='auto',  # 'onnx', 'onnx-int8' (faster, see quantize_onnx), 'torch', or 'auto' (onnx if current)
              max_batch:int=64,  # most drawings per model call (dynamic batching)
              max_wait_ms:float=2.,  # how long a drawing waits for others to make a batch
              device:str='cpu'):  # torch device (the ONNX runtime runs on the CPU)

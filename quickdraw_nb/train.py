@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['SOURCES', 'SCHEDULERS', 'default_bitmap_folder', 'load_sketches', 'small_data_bs', 'StepDecay', 'device_name',
-           'log_callbacks', 'train_sketches', 'train_bitmaps']
+           'log_callbacks', 'write_int8', 'train_sketches', 'train_bitmaps']
 
 # %% ../nbs/24_train.ipynb #7c882cba
 from .core import DataError, parse_categories
@@ -135,6 +135,21 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
         cbs.append(TensorBoardCallback(Path(log_dir)/'tensorboard', trace_model=False, log_preds=False))
     return cbs
 
+# %% ../nbs/24_train.ipynb #8b4bfeab
+def write_int8(model_dir,  # folder written by `save_model`, with its model.onnx
+               ds, dls,  # the training data (with `images`: `Bitmaps` or a store) and the `DataLoaders` made of it
+               n_calibration:int=512,  # training drawings the activation ranges are calibrated on
+               n_check:int=4096,  # validation drawings on which int8 and float32 first guesses are compared
+               seed:int=0) -> dict|None:
+    "Quantize `model_dir/model.onnx` to int8 (`quantize_onnx`) on drawings of `ds`; its agreement with float32, or None."
+    import numpy as np
+    from quickdraw_nb.predictor import quantize_onnx
+    if getattr(ds, 'images', None) is None: return None
+    rng = np.random.default_rng(seed)
+    pick = lambda items, n: np.sort(rng.choice(np.asarray(items, np.int64), min(n, len(items)), replace=False))
+    rows = lambda r: np.asarray(ds.images[r])
+    return quantize_onnx(model_dir, rows(pick(dls.train_ds.items, n_calibration)), rows(pick(dls.valid_ds.items, n_check)))
+
 # %% ../nbs/24_train.ipynb #d8045979
 def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=None,  # kind of data (default: detected from data / train_csv)
                    data=None,  # data: <category>.npy bitmaps, stroke files, class sub-folders of images, images with a train.csv, or the root of train_csv's paths (default: data_dir('quickdraw/bitmap'), downloading the 15 categories)
@@ -158,6 +173,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                    out:str='results/bitmap15',  # results folder (model, metrics, report)
                    log_dir:str|None=None,  # folder for history.csv and tensorboard/ (default: out)
                    tensorboard:bool=True,  # write TensorBoard logs
+                   int8:bool=True,  # also write model.int8.onnx (`write_int8`: faster CPU inference, --runtime onnx-int8)
                    resume:bool=False,  # checkpoint every epoch and continue an interrupted run from out/checkpoint.safetensors
                    on_error:Literal['raise', 'skip']='raise',  # unreadable images or stroke records: stop listing them all, or skip them
                    download:bool=True,  # download missing bitmap categories when no data is given
@@ -246,6 +262,12 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     targets = dict(targets=ds.targets) if getattr(ds, 'targets', None) else {}  # a training CSV's numbering (competition outputs)
     save_model(learn, out/'model', render=data_source.get('render'),
                extra=dict(top1=ev['metrics']['top1'], top3=ev['metrics']['top3'], data_source=data_source, **targets))
+    if int8:
+        try: i8 = write_int8(out/'model', ds, dls)
+        except Exception as e: i8 = print(f"note: no int8 model ({type(e).__name__}: {e})")  # the trained model is kept
+        if i8:
+            extra['int8_agreement'] = i8['top1_agreement']
+            print(f"int8 model: {i8['top1_agreement']:.2%} of {i8['n_check']} validation drawings get float32's first guess")
     extra['wall_seconds'] = round(time.perf_counter() - t0, 1)
     write_report(ev, out, extra=extra, title=f"{arch} on {len(ds.vocab)} sketch categories ({data_source['kind']})")
     m = ev['metrics']
