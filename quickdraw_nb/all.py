@@ -25,7 +25,8 @@ from .checkpoint import *
 from .evaluate import *
 from .inference import *
 from .distributed import ShardedDL, DataParallelTrainer, data_parallel, train_distributed
-from .store import build_store, ShardedStore, StoreImages, store_dataloaders, store_split, store_inputs, StoreLabel, StoreDL
+from .store import (build_store, ShardedStore, StoreImages, store_dataloaders, store_split, store_inputs,
+                                StoreLabel, StoreDL)
 from .sources import detect_data, DataSpec
 from .train import load_sketches, train_sketches, train_bitmaps, StepDecay
 from .cli_evaluate import evaluate_model
@@ -36,5 +37,6 @@ _MODULES = ('core', 'sources', 'download', 'bitmaps', 'strokes', 'render', 'data
             'metrics', 'pretrained', 'tta', 'models', 'recipes', 'learner', 'checkpoint', 'evaluate', 'inference')
 __all__ = list(dict.fromkeys([n for m in _MODULES for n in _sys.modules[f'quickdraw_nb.{m}'].__all__] + [
     'ShardedDL', 'DataParallelTrainer', 'data_parallel', 'train_distributed',
-    'build_store', 'ShardedStore', 'StoreImages', 'store_dataloaders', 'store_split', 'store_inputs', 'StoreLabel', 'StoreDL',
+    'build_store', 'ShardedStore', 'StoreImages', 'store_dataloaders', 'store_split', 'store_inputs', 'StoreLabel',
+    'StoreDL',
     'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model']))

@@ -26,21 +26,26 @@ def _npy_header(path:Path) -> tuple:
             read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
             shape, fortran, dtype = read(f, max_header_size=MAX_NPY_HEADER)
             return shape, fortran, dtype, f.tell()
-    except Exception as e: raise DataError(f"{path}: not a readable .npy file ({type(e).__name__}: {str(e)[:200]})") from None
+    except Exception as e:
+        raise DataError(f"{path}: not a readable .npy file ({type(e).__name__}: {str(e)[:200]})") from None
 
 def check_bitmap_file(path) -> np.ndarray:
     "The file's drawings, memory-mapped (nothing read yet); `DataError` unless it is a uint8 28x28 bitmap file."
     path = check_file(path, '.npy file')
     shape, fortran, dtype, offset = _npy_header(path)
     if dtype != np.uint8: raise DataError(f"{path}: expected dtype uint8 (0-255 pixels), got {dtype}")
-    if not (len(shape) in (2, 3) and all(type(v) is int for v in shape) and tuple(shape[1:]) in BITMAP_SHAPES and shape[0] >= 0):
+    if not (len(shape) in (2, 3) and all(type(v) is int for v in shape) and tuple(shape[1:]) in BITMAP_SHAPES and
+            shape[0] >= 0):
         raise DataError(f"{path}: expected shape (N, 784), (N, 1, 784) or (N, 28, 28) for 28x28 bitmaps, got {shape}")
-    if fortran: raise DataError(f"{path}: Fortran-ordered array: numpy_bitmap files are C-ordered, rows would be scrambled")
+    if fortran:
+        raise DataError(f"{path}: Fortran-ordered array: numpy_bitmap files are C-ordered, rows would be scrambled")
     if shape[0] == 0: raise DataError(f"{path}: contains no drawings")
     data, size = math.prod(shape), os.path.getsize(path) - offset
     if size != data:
-        raise DataError(f"{path}: not a readable .npy file: the header promises {data:,} bytes of pixels {shape}, the file holds {size:,} "
-                        + ("(truncated)" if size < data else "(trailing bytes after the data: a header that disagrees with the data)"))
+        raise DataError(f"{path}: not a readable .npy file: the header promises {data:,} bytes of pixels {shape}, "
+                        f"the file holds {size:,} "
+                        + ("(truncated)" if size < data else
+                           "(trailing bytes after the data: a header that disagrees with the data)"))
     return np.memmap(path, np.uint8, 'r', offset=offset, shape=tuple(shape))
 
 def read_bitmap_file(path,  # a Quick, Draw! numpy_bitmap `.npy` file
@@ -61,11 +66,14 @@ def read_bitmap_file(path,  # a Quick, Draw! numpy_bitmap `.npy` file
 class Bitmaps:
     "A bitmap dataset held in memory: uint8 `images` (N, H, W), int64 `labels` (N,) indexing `vocab`."
     def __init__(self, images:torch.Tensor, labels:torch.Tensor, vocab:list[str], source=None):
-        if images.dtype != torch.uint8 or images.ndim != 3: raise DataError(f"images must be uint8 (N, H, W), got {images.dtype} {tuple(images.shape)}")
-        if labels.shape != (len(images),): raise DataError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
+        if images.dtype != torch.uint8 or images.ndim != 3:
+            raise DataError(f"images must be uint8 (N, H, W), got {images.dtype} {tuple(images.shape)}")
+        if labels.shape != (len(images),):
+            raise DataError(f"labels must have shape ({len(images)},), got {tuple(labels.shape)}")
         store_attr()
     def __len__(self): return len(self.images)
-    def __repr__(self): return f"Bitmaps({len(self)} drawings of {tuple(self.images.shape[1:])} px, {len(self.vocab)} categories)"
+    def __repr__(self):
+        return f"Bitmaps({len(self)} drawings of {tuple(self.images.shape[1:])} px, {len(self.vocab)} categories)"
     def counts(self) -> dict:
         "Number of drawings per category."
         return dict(zip(self.vocab, torch.bincount(self.labels, minlength=len(self.vocab)).tolist()))
@@ -87,9 +95,12 @@ def bitmap_categories(path) -> list[str]:
         raise FileNotFoundError(f"bitmap folder {path} does not exist: pass a folder with one <category>.npy "
                                 "per class, or download them first (`qd_download cat,owl`, or "
                                 "quickdraw_nb.bitmaps.bitmap_folder(cats=...))")
-    if not path.is_dir(): raise DataError(f"{path} is not a folder: expected a folder with one <category>.npy per class")
+    if not path.is_dir():
+        raise DataError(f"{path} is not a folder: expected a folder with one <category>.npy per class")
     cats = sorted(p.stem for p in path.glob('*.npy'))
-    if not cats: raise DataError(f"bitmap folder {path} holds no .npy files: expected one <category>.npy per class, e.g. 'cat.npy'")
+    if not cats:
+        raise DataError(f"bitmap folder {path} holds no .npy files: "
+                        "expected one <category>.npy per class, e.g. 'cat.npy'")
     return cats
 
 def load_bitmaps(path,  # folder with one `<category>.npy` per class
@@ -117,7 +128,8 @@ def bitmap_folder(path=None,  # a folder of `<category>.npy` files; None: `data_
     cats = parse_categories(cats) or list(BITMAP15)
     missing = [c for c in cats if not (folder/f'{c}.npy').exists()]
     if missing and download:
-        print(f"downloading {len(missing)} numpy_bitmap file(s) into {folder} (about 100 MB each): {', '.join(missing)}")
+        print(f"downloading {len(missing)} numpy_bitmap file(s) into {folder} (about 100 MB each): "
+              f"{', '.join(missing)}")
         download_quickdraw(missing, 'bitmap', folder, url=url, validate=check_bitmap_file, **kwargs)
     return folder
 

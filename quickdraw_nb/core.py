@@ -42,7 +42,7 @@ def require(module:str,  # the module to import, e.g. 'onnxruntime'
 def check_file(path,  # a file a reader is about to open
                what:str='file'  # what it should be, for the message (e.g. 'stroke file')
               ) -> Path:
-    "`path` as a `Path` if it is a regular file (after symlinks); `FileNotFoundError` if missing, `DataError` if special."
+    "`path` as a `Path` if a regular file (after symlinks); `FileNotFoundError` if missing, `DataError` if special."
     path = Path(path)
     try: st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError): raise FileNotFoundError(f"{path}: no such file") from None
@@ -128,7 +128,8 @@ def check_categories(wanted:list[str],  # the requested category names
         close = difflib.get_close_matches(u, available, n=3, cutoff=0.6)
         hints.append(f"'{u}'" + (f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ''))
     raise DataError(f"unknown categor{'y' if len(unknown)==1 else 'ies'} in {where}: {'; '.join(hints)}. "
-                    f"{len(available)} categories are available" + (f", e.g. {', '.join(available[:5])}" if available else ''))
+                    f"{len(available)} categories are available"
+                    + (f", e.g. {', '.join(available[:5])}" if available else ''))
 
 # %% ../nbs/00_core.ipynb #667ac44c
 def _fsync_dir(folder:Path):
@@ -144,7 +145,7 @@ def atomic_write(path,  # the file to write; replaced only if the block ends wit
                  mode:str|None='wb',  # `open` mode ('wb', 'w', ...); None: yield the temporary *path* instead of a file
                  **kwargs  # passed to `open`, e.g. `encoding='utf-8', newline=''`
                 ):
-    "Write `path` all or nothing: yield a temporary file in the same folder, then fsync it and `os.replace` it over `path`."
+    "Write `path` all or nothing: yield a temporary file in its folder, then fsync it and `os.replace` it over `path`."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
     tmp = Path(tmp)
