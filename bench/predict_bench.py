@@ -5,7 +5,8 @@ The input is the shared simplified stroke files (all 345 categories) repeated to
 `.ndjson` and once as a Kaggle CSV (`drawing` column). "before" is `qd_predict` of an older commit (default 145b6f5,
 in a temporary `git worktree` on PYTHONPATH: reads the whole file, renders it, classifies with PyTorch); "after" is
 this checkout's `qd_predict` (streams the file in chunks, renders in threads, classifies with onnxruntime when the
-model folder has a current model.onnx). Each run is a fresh process: wall time from start to the written CSV
+model folder has a current model.onnx); "after, int8" adds `--runtime onnx-int8` (the model.int8.onnx that
+qd_train writes, see `quickdraw_nb.predictor.quantize_onnx`). Each run is a fresh process: wall time from start to the written CSV
 (imports and model loading included), drawings/s, and peak resident memory.
 
     .venv/bin/python bench/predict_bench.py --model results/bitmap15/model       # or: trains a small model first
@@ -53,7 +54,7 @@ def main():
     nd, csv = make_inputs(tmp, a.n)
     qd_predict = str(Path(sys.executable).with_name('qd_predict'))
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    rows = []
+    rows, agree = [], {}
     base = tmp/'base'
     if not a.skip_before:
         subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(base), a.base_commit], check=True, capture_output=True)
@@ -64,12 +65,20 @@ def main():
                 rows.append((f'before ({a.base_commit}), {label}', wall, rss))
             wall, rss = run([qd_predict, str(model), str(src), '--out', str(tmp/'after.csv')], env)
             rows.append((f'after, {label}', wall, rss))
+            if (model/'model.int8.onnx').exists():  # written by qd_train (quantize_onnx): --runtime onnx-int8
+                wall, rss = run([qd_predict, str(model), str(src), '--runtime', 'onnx-int8', '--out', str(tmp/'int8.csv')], env)
+                rows.append((f'after, int8, {label}', wall, rss))
+                import pandas as pd
+                agree[label] = (pd.read_csv(tmp/'int8.csv').pred_1 == pd.read_csv(tmp/'after.csv').pred_1).mean()
     finally:
         if not a.skip_before: subprocess.run(['git', '-C', str(ROOT), 'worktree', 'remove', '--force', str(base)], capture_output=True)
     print(f"qd_predict on {a.n:,} real drawings (strokes), model {model}; {os.cpu_count()} CPUs; wall time of the whole command\n")
     print(f"{'':28} {'seconds':>8} {'drawings/s':>11} {'peak RSS MB':>12}")
     for label, wall, rss in rows: print(f"{label:28} {wall:8.1f} {a.n / wall:11,.0f} {rss:12.0f}")
-    if not a.skip_before: print(f"\nspeed-up on the .ndjson file: {rows[0][1] / rows[1][1]:.1f}x; target >= 5,000 drawings/s: "
-                                f"{'met' if a.n / rows[1][1] >= 5000 else 'NOT met'}")
+    for label, v in agree.items(): print(f"int8 and float32 give the same first guess on {v:.2%} of the {label}'s drawings")
+    if not a.skip_before:
+        best = min(w for label, w, _ in rows[1:] if 'ndjson' in label)
+        print(f"\nspeed-up on the .ndjson file: {rows[0][1] / rows[1][1]:.1f}x (float32), {rows[0][1] / best:.1f}x (fastest); "
+              f"target >= 5,000 drawings/s: {'met' if a.n / best >= 5000 else 'NOT met'} ({a.n / best:,.0f}/s)")
 
 if __name__ == '__main__': main()

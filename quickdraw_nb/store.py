@@ -19,7 +19,7 @@ import numpy as np
 # %% ../nbs/12_store.ipynb #a599215c
 import torch
 from fastai.data.block import DataBlock, TransformBlock
-from fastai.data.core import DataLoaders
+from fastai.data.core import DataLoaders, Datasets
 from fastai.data.transforms import Category, CategoryMap, IntToFloatTensor
 from fastai.torch_core import TensorCategory
 from fastai.vision.core import *  # show_batch for images and categories
@@ -411,10 +411,6 @@ class StoreDL(IndexedDL):
         if not self.shuffle: return np.arange(self.n)
         return np.random.default_rng(self.rng.getrandbits(63)).permutation(self.n)
 
-class _Splits:
-    def __init__(self, train, valid): self.train, self.valid = train, valid
-    def __call__(self, items): return self.train, self.valid
-
 def store_split(labels, valid_pct:float=0.2, seed:int=42, rank:int=0, world_size:int=1, valid_idx=None) -> tuple[np.ndarray, np.ndarray]:
     "`(train_idx, valid_idx)`: a stratified split of `labels`, and process `rank`'s part of each when `world_size > 1`."
     if not (isinstance(world_size, int) and world_size >= 1 and isinstance(rank, int) and 0 <= rank < world_size):
@@ -442,8 +438,13 @@ def store_dataloaders(store,  # a `ShardedStore` or its folder
     tfms = sketch_batch_tfms(store.images, train, size, aug, normalize)
     dblock = DataBlock(blocks=(TransformBlock(type_tfms=ArrayImage(store.images), batch_tfms=IntToFloatTensor, dl_type=StoreDL),
                                TransformBlock(type_tfms=StoreLabel(store.labels, store.vocab))),
-                       splitter=_Splits(train, valid), batch_tfms=tfms)
-    dls = dblock.dataloaders(np.arange(len(store)), bs=bs, device=device, **kwargs)
+                       batch_tfms=tfms)
+    # `DataBlock.dataloaders` without its splitter: the items are the training rows then the validation rows, split
+    # by two slices (fastai keeps slices, but turns index arrays into Python lists of ints and copies subsets)
+    dsets = Datasets(np.concatenate([train, valid]), tfms=dblock._combine_type_tfms(), dl_type=dblock.dl_type,
+                     splits=[slice(0, len(train)), slice(len(train), len(train) + len(valid))], n_inp=dblock.n_inp)
+    dls = dsets.dataloaders(after_item=dblock.item_tfms, after_batch=dblock.batch_tfms, bs=bs, device=device,
+                            **{**dblock.dls_kwargs, **kwargs})
     dls.store = store
     return dls
 
