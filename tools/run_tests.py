@@ -3,6 +3,7 @@
 
 Runs nbdev's own notebook tester (`nbdev.test.test_nb`, what `nbdev_test` runs) on every notebook,
 plus repository checks ([check] lines: the library matches the notebooks, README.md matches nbs/index.ipynb,
+exported lines are at most 120 characters,
 `nbdev_clean` leaves the notebooks unchanged, the docs site builds with every internal link resolving; the docs
 check is left out with --only), and ends with one line `N passed, N failed`.
 
@@ -45,6 +46,20 @@ def check_clean():
             if copy.read_bytes() != f.read_bytes(): changed.append(str(f.relative_to(root)))
     return (not changed), (f'nbdev_clean would change: {", ".join(changed)} (run `make clean-nbs`)' if changed else 'notebooks are clean')
 
+MAX_LINE = 120  # the project's line length for exported code
+
+def check_line_length():
+    "Every line of the exported library is at most `MAX_LINE` characters, except nbdev's own `__all__` and `_modidx.py`."
+    long = []
+    for f in sorted((root/'quickdraw_nb').glob('*.py')):
+        if f.name == '_modidx.py': continue
+        in_all = False
+        for i, line in enumerate(f.read_text(encoding='utf-8').splitlines(), 1):
+            in_all = line.startswith('__all__ = [') or (in_all and line.startswith(' ' * 11))  # nbdev wraps it itself
+            if len(line) > MAX_LINE and not in_all: long.append(f"{f.name}:{i} ({len(line)})")
+    return (not long), (f"{len(long)} exported lines over {MAX_LINE} characters: {', '.join(long[:10])}"
+                        + (' ...' if len(long) > 10 else '') if long else f'exported lines are at most {MAX_LINE} characters')
+
 def check_docs():
     "The docs site builds (tools/build_docs.py --check): every notebook gives a page and every internal link resolves."
     r = subprocess.run([sys.executable, str(root/'tools'/'build_docs.py'), '--check'], cwd=root, capture_output=True, text=True)
@@ -72,6 +87,9 @@ def main():
     results.append(ok)
     ok, msg = check_readme()
     print(f"{'PASS' if ok else 'FAIL'}  [check] README: {msg}", flush=True)
+    results.append(ok)
+    ok, msg = check_line_length()
+    print(f"{'PASS' if ok else 'FAIL'}  [check] line length: {msg}", flush=True)
     results.append(ok)
     for name, check in (('nbdev_clean', check_clean), ('docs', check_docs))[:1 if args.only else 2]:  # --only: no docs build
         t1 = time.time()
