@@ -33,7 +33,7 @@ def make_inputs(folder:Path, n:int) -> tuple[Path, Path]:
 
 def run(cmd, env) -> tuple[float, float]:
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir())
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0: sys.exit(f"failed: {' '.join(map(str, cmd))}: {p.stderr.read().decode()[-2000:]}")
@@ -47,7 +47,7 @@ def main():
     ap.add_argument('--skip_before', action='store_true', help='only measure this checkout')
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
-    if a.model: model = Path(a.model)
+    if a.model: model = Path(a.model).resolve()
     else:
         from serve_load import train_small_model
         model = train_small_model(tmp/'results')

@@ -96,7 +96,8 @@ def wait_health(port:int, proc, timeout:float=300) -> float:
 def run_server(label, cmd, env, bodies, concurrencies, n):
     port = free_port()
     cmd = [c.replace('{port}', str(port)) for c in cmd]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # cwd outside the checkout: `python -m uvicorn` puts the cwd first on sys.path, before the old commit's PYTHONPATH
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tempfile.gettempdir())
     rows = []
     try:
         health_s = wait_health(port, proc)  # seconds from starting the process
@@ -128,7 +129,7 @@ def main():
     base = tmp/'base'
     subprocess.run(['git', '-C', str(ROOT), 'worktree', 'add', '--detach', str(base), a.base_commit], check=True, capture_output=True)
     try:
-        model = Path(a.model) if a.model else train_small_model(tmp/'results')
+        model = Path(a.model).resolve() if a.model else train_small_model(tmp/'results')
         if not (model/'model.onnx').exists():
             from quickdraw_nb.inference import Predictor, export_onnx
             export_onnx(Predictor.from_folder(model))
