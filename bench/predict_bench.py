@@ -49,8 +49,10 @@ def main():
     tmp = Path(tempfile.mkdtemp())
     if a.model: model = Path(a.model).resolve()
     else:
-        from serve_load import train_small_model
-        model = train_small_model(tmp/'results')
+        # in a child process: a forked child's ru_maxrss starts from its parent's size, so this process stays small
+        subprocess.run([sys.executable, '-c', f"import sys; sys.path.insert(0, {str(ROOT/'bench')!r}); "
+                        f"from pathlib import Path; from serve_load import train_small_model; train_small_model(Path({str(tmp/'results')!r}))"], check=True)
+        model = tmp/'results'/'model'
     nd, csv = make_inputs(tmp, a.n)
     qd_predict = str(Path(sys.executable).with_name('qd_predict'))
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}

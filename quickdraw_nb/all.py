@@ -30,6 +30,7 @@ from .store import (build_store, ShardedStore, StoreImages, store_dataloaders, s
 from .sources import detect_data, DataSpec
 from .train import load_sketches, train_sketches, train_bitmaps, StepDecay
 from .cli_evaluate import evaluate_model
+from .predictor import quantize_onnx
 
 # %% ../nbs/99_all.ipynb #d6bff523
 import sys as _sys
@@ -39,4 +40,4 @@ __all__ = list(dict.fromkeys([n for m in _MODULES for n in _sys.modules[f'quickd
     'ShardedDL', 'DataParallelTrainer', 'data_parallel', 'train_distributed',
     'build_store', 'ShardedStore', 'StoreImages', 'store_dataloaders', 'store_split', 'store_inputs', 'StoreLabel',
     'StoreDL',
-    'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model']))
+    'load_sketches', 'train_sketches', 'train_bitmaps', 'StepDecay', 'evaluate_model', 'quantize_onnx']))
