@@ -8,10 +8,10 @@ __all__ = ['INT8_FILE', 'INT8_META_KEY', 'RUNTIMES', 'drawing_batch', 'official_
 
 # %% ../nbs/39_predictor.ipynb #e060e489
 from .core import DataError, require, atomic_write
-import hashlib, json
+import json
 from pathlib import Path
 import numpy as np
-from .modelfile import check_model_meta, read_model_meta, onnx_status, ONNX_META_KEY, MODEL_SPEC
+from .modelfile import check_model_meta, read_model_meta, onnx_status, ONNX_META_KEY, MODEL_SPEC, _sha256
 from .tta import tta_views, TTA_FLIP, TTA_SHIFT
 
 # %% ../nbs/39_predictor.ipynb #44c85479
@@ -132,8 +132,6 @@ class BasePredictor:
 # %% ../nbs/39_predictor.ipynb #2e8051a5
 INT8_FILE, INT8_META_KEY = 'model.int8.onnx', 'quickdraw_nb.int8'  # `quantize_onnx`'s file, its metadata entry
 
-def _sha256_file(path:Path) -> str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
 class OnnxPredictor(BasePredictor):
     "A predictor running an ONNX file from `save_model`/`export_onnx` in onnxruntime (CPU); needs no torch."
     def __init__(self, path,  # an ONNX file written by `save_model`, `export_onnx` or `quantize_onnx`
@@ -182,7 +180,7 @@ class OnnxPredictor(BasePredictor):
                       if json.dumps(res.meta.get(k), sort_keys=True) != json.dumps(meta.get(k), sort_keys=True)]:
             raise DataError(f"{file}: its own description differs from model.json in {', '.join(differ)}: "
                             "one of them was edited; export it again")
-        if int8 and (res.int8 or {}).get('onnx_sha256') != _sha256_file(path/'model.onnx'):
+        if int8 and (res.int8 or {}).get('onnx_sha256') != _sha256(path/'model.onnx'):
             raise DataError(f"{file} was not quantized from this folder's model.onnx: it is stale; "
                             "run quantize_onnx again, or use runtime 'onnx'")
         res.folder = path
@@ -249,7 +247,7 @@ def quantize_onnx(path,  # folder written by `save_model`, with a current `model
         (Path(tmp)/INT8_FILE).write_bytes(model.SerializeToString())
         x_check = x if check is None else fp.prepare(check)
         p32, p8 = fp.probs(x_check), OnnxPredictor(Path(tmp)/INT8_FILE).probs(x_check)
-    info = dict(onnx_sha256=_sha256_file(path/'model.onnx'), n_calibration=len(x), n_check=len(x_check),
+    info = dict(onnx_sha256=_sha256(path/'model.onnx'), n_calibration=len(x), n_check=len(x_check),
                 top1_agreement=round(float((p32.argmax(1) == p8.argmax(1)).mean()), 6),
                 max_prob_diff=round(float(np.abs(p32 - p8).max()), 6))
     del model.metadata_props[:]
