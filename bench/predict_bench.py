@@ -3,7 +3,8 @@
 
 The input is the shared simplified stroke files (all 345 categories) repeated to `--n` drawings, written once as
 `.ndjson` and once as a Kaggle CSV (`drawing` column). "before" is `qd_predict` of an older commit (default 145b6f5,
-in a temporary `git worktree` on PYTHONPATH: reads the whole file, renders it, classifies with PyTorch); "after" is
+in a temporary `git worktree` on PYTHONPATH: reads the whole file, renders it, classifies with PyTorch; this checkout's
+architectures are registered in it, so it runs the same model); "after" is
 this checkout's `qd_predict` (streams the file in chunks, renders in threads, classifies with onnxruntime when the
 model folder has a current model.onnx); "after, int8" adds `--runtime onnx-int8` (the model.int8.onnx that
 qd_train writes, see `quickdraw_nb.predictor.quantize_onnx`). Each run is a fresh process: wall time from start to the written CSV
@@ -30,6 +31,20 @@ def make_inputs(folder:Path, n:int) -> tuple[Path, Path]:
     csv = folder/f'drawings_{n}.csv'
     write_kaggle_csv(read_ndjson(nd), csv)
     return nd, csv
+
+# the older commit knows no architecture added since (e.g. `sketch_cnn`, today's `make train` model): its processes
+# register this checkout's `quickdraw_nb/models.py` with timm at start-up, and run everything else as they did then
+ARCH_SHIM = """import importlib.util, os, sys
+spec = importlib.util.spec_from_file_location('qd_bench_archs', os.environ['QD_BENCH_ARCHS'])
+sys.modules[spec.name] = mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+"""
+
+def old_commit_env(env:dict, base:Path, shim:Path) -> dict:
+    "`env` for a process running the code of the worktree `base`, with this checkout's architectures registered."
+    shim.mkdir(exist_ok=True)
+    (shim/'sitecustomize.py').write_text(ARCH_SHIM)
+    return dict(env, PYTHONPATH=f'{base}{os.pathsep}{shim}', QD_BENCH_ARCHS=str(ROOT/'quickdraw_nb'/'models.py'))
 
 def run(cmd, env) -> tuple[float, float]:
     t0 = time.perf_counter()
@@ -63,10 +78,14 @@ def main():
     try:
         for label, src in (('ndjson', nd), ('Kaggle CSV', csv)):
             if not a.skip_before and label == 'ndjson':  # the old qd_predict reads no Kaggle CSV
-                wall, rss = run([qd_predict, str(model), str(src), '--out', str(tmp/'before.csv')], dict(env, PYTHONPATH=str(base)))
+                wall, rss = run([qd_predict, str(model), str(src), '--out', str(tmp/'before.csv')],
+                                old_commit_env(env, base, tmp/'shim'))
                 rows.append((f'before ({a.base_commit}), {label}', wall, rss))
             wall, rss = run([qd_predict, str(model), str(src), '--out', str(tmp/'after.csv')], env)
             rows.append((f'after, {label}', wall, rss))
+            if not a.skip_before and label == 'ndjson':
+                import pandas as pd
+                same_before = (pd.read_csv(tmp/'before.csv').pred_1 == pd.read_csv(tmp/'after.csv').pred_1).mean()
             if (model/'model.int8.onnx').exists():  # written by qd_train (quantize_onnx): --runtime onnx-int8
                 wall, rss = run([qd_predict, str(model), str(src), '--runtime', 'onnx-int8', '--out', str(tmp/'int8.csv')], env)
                 rows.append((f'after, int8, {label}', wall, rss))
@@ -77,6 +96,7 @@ def main():
     print(f"qd_predict on {a.n:,} real drawings (strokes), model {model}; {os.cpu_count()} CPUs; wall time of the whole command\n")
     print(f"{'':28} {'seconds':>8} {'drawings/s':>11} {'peak RSS MB':>12}")
     for label, wall, rss in rows: print(f"{label:28} {wall:8.1f} {a.n / wall:11,.0f} {rss:12.0f}")
+    if not a.skip_before: print(f"before and after (float32) give the same first guess on {same_before:.2%} of the drawings")
     for label, v in agree.items(): print(f"int8 and float32 give the same first guess on {v:.2%} of the {label}'s drawings")
     if not a.skip_before:
         best = min(w for label, w, _ in rows[1:] if 'ndjson' in label)
