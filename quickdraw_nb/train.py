@@ -181,7 +181,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                    # a named recipe of `quickdraw_nb.recipes` (model, input, augmentation, ingredients, epochs, lr;
                    # explicit options override it); 'none': the plain options; 'auto': bitmaps for the main job
                    # (no data given, no step schedule, fastai augmentation, no resume), else none
-                   recipe:Literal['auto', 'bitmaps', 'strokes', 'finetune', 'none']='auto',
+                   recipe:Literal['auto', 'bitmaps', 'strokes', 'strokes_pretrained', 'finetune', 'none']='auto',
                    arch:str|None=None,  # any timm architecture name (default: the recipe's; resnet18 without one)
                    pretrained:bool|str=False,  # true/false (timm's weights, online), or a weights package, file or URL
                    epochs:int|None=None,  # training epochs (default: the recipe's; 12 without one)
