@@ -7,15 +7,16 @@ from quickdraw_nb.train import train_sketches
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs/tutorials/recipes_results'
 
-def run_recipe(recipe:str, data:Path, name:str, overrides:str='{}') -> tuple[dict, list, dict, int]:
-    "Train `recipe` with the JSON `overrides` (a 'seed' among them: the run's seed) into scratch/NAME."
+def run_recipe(recipe:str, data:Path, name:str, overrides:str='{}', **kwargs) -> tuple[dict, list, dict, int]:
+    """Train `recipe` with the JSON `overrides` (a 'seed' among them: the run's seed) into scratch/NAME; `kwargs`: more
+    options of `train_sketches`."""
     over = json.loads(overrides)
     seed = over.pop('seed', 42)
     if unknown := set(over) - set(recipes.RECIPES[recipe]): raise SystemExit(f"unknown recipe options: {unknown}")
     recipes.RECIPES[recipe].update(over)  # `recipes.recipe(name)` copies it: today's recipe with these changes
     out = Path('scratch')/name
     t0 = time.perf_counter()
-    train_sketches(data=data, recipe=recipe, out=out, seed=seed, progress=False, tensorboard=False)
+    train_sketches(data=data, recipe=recipe, out=out, seed=seed, progress=False, tensorboard=False, **kwargs)
     m = json.loads((out/'metrics.json').read_text())
     rows = list(csv.reader(open(out/'history.csv')))[1:]  # epoch, train_loss, valid_loss, top1, top3, map3, time
     hist = [[int(r[0])] + [round(float(v), 4) for v in r[1:-1]] for r in rows]

