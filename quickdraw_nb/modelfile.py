@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['MODEL_KWARGS', 'MODEL_FORMAT', 'ONNX_META_KEY', 'MODEL_SPEC', 'check_arch', 'stem_stride', 'set_stem_stride',
-           'check_model_kwargs', 'build_model', 'save_model', 'check_model_meta', 'class_targets', 'read_model_meta',
-           'load_model', 'onnx_status', 'record_onnx']
+           'check_model_kwargs', 'build_model', 'write_model_files', 'save_model', 'check_model_meta', 'class_targets',
+           'read_model_meta', 'load_model', 'onnx_status', 'record_onnx']
 
 # %% ../nbs/09_modelfile.ipynb #07565673
 from .core import DataError, atomic_write
@@ -87,7 +87,19 @@ MODEL_KWARGS = {  # key -> (check, what it must be): the `timm.create_model` arg
     'num_heads': (lambda x: _int(x) and 1 <= x <= 256, 'an integer from 1 to 256'),
     'mlp_ratio': (lambda x: _num(x) and 0 < x <= 64, 'a number in (0, 64]'),
     'width_multiplier': (lambda x: _num(x) and 0 < x <= 16, 'a number in (0, 16]'),
+    'members': (lambda x: isinstance(x, list) and 1 <= len(x) <= 16 and all(map(_member, x)),  # sketch_ensemble
+                "a list of 1 to 16 {'arch': name, 'model_kwargs': {...}} (members are no ensembles)"),
 }
+
+def _member(m) -> bool:
+    "Whether `m` is an ensemble member's `{'arch': ..., 'model_kwargs': ...}` whose kwargs pass `check_model_kwargs`."
+    if not (isinstance(m, dict) and set(m) <= {'arch', 'model_kwargs'} and isinstance(m.get('arch'), str)
+            and re.fullmatch(r'[A-Za-z0-9_.]{1,100}', m['arch'])): return False
+    kwargs = m.get('model_kwargs', {})
+    if not isinstance(kwargs, dict) or 'members' in kwargs: return False
+    try: check_model_kwargs(kwargs)
+    except DataError: return False
+    return True
 
 def check_model_kwargs(kwargs,  # `timm.create_model` keyword arguments, e.g. `model.json`'s `model_kwargs`
                        where='model.json'  # named in error messages
@@ -174,7 +186,7 @@ def _sha256(path:Path) -> str:
     return h.hexdigest()
 
 # %% ../nbs/09_modelfile.ipynb #2b6ea139
-def _write_model_files(state:dict, meta:dict, path:Path, onnx=None) -> Path:
+def write_model_files(state:dict, meta:dict, path:Path, onnx=None) -> Path:
     "Write `state`, its ONNX export (`onnx(meta, file)`, optional) and `meta` to folder `path`, renamed in at the end."
     # bytes in memory, as `core.write_safetensors`: `save_file` leaves its own temp files
     from safetensors.torch import save
@@ -233,7 +245,7 @@ def save_model(learn,  # a fastai `Learner` from `timm_learner` (or anything wit
     if onnx:
         from quickdraw_nb.inference import write_onnx  # the one ONNX exporter (it needs the preprocessing module)
         writer = lambda meta, file: write_onnx(meta, state, file)
-    return _write_model_files(state, {**meta, **(extra or {})}, Path(path), onnx=writer)
+    return write_model_files(state, {**meta, **(extra or {})}, Path(path), onnx=writer)
 
 # %% ../nbs/09_modelfile.ipynb #7016ca18
 def check_model_meta(meta,  # a model description, as read from `model.json`

