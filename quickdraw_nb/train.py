@@ -257,6 +257,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
         r = ensemble_members(r, members, arch, pretrained, epochs)
         arch, pretrained, epochs, bs, lr, image_size = (r['arch'], r['pretrained'], r['epochs'], r['bs'], r['lr'],
                                                         r['image_size'])
+    elif members: raise DataError("members go with an ensemble recipe such as 'strokes_ensemble', not recipe 'none'")
     else: arch, epochs, bs = arch or 'resnet18', epochs or 12, bs or 256
     set_seed(seed)
     valid_idx = None  # the stratified split of `valid_pct`, unless extra training drawings are added
