@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['MODEL_KWARGS', 'MODEL_FORMAT', 'ONNX_META_KEY', 'MODEL_SPEC', 'check_arch', 'stem_stride', 'set_stem_stride',
-           'check_model_kwargs', 'build_model', 'write_model_files', 'save_model', 'check_model_meta', 'class_targets',
-           'read_model_meta', 'load_model', 'onnx_status', 'record_onnx']
+           'check_model_kwargs', 'build_model', 'write_model_files', 'provenance', 'save_model', 'check_model_meta',
+           'class_targets', 'read_model_meta', 'load_model', 'onnx_status', 'record_onnx']
 
 # %% ../nbs/09_modelfile.ipynb #07565673
 from .core import DataError, atomic_write
@@ -204,6 +204,13 @@ def write_model_files(state:dict, meta:dict, path:Path, onnx=None) -> Path:
     return path
 
 # %% ../nbs/09_modelfile.ipynb #9b481813
+def provenance() -> dict:
+    "When a model folder is written and with which versions: the `saved_at` and `versions` fields of `model.json`."
+    import torch, timm
+    from quickdraw_nb import __version__
+    return dict(saved_at=time.strftime('%Y-%m-%dT%H:%M:%S'),
+                versions=dict(quickdraw_nb=__version__, torch=torch.__version__, timm=timm.__version__))
+
 def save_model(learn,  # a fastai `Learner` from `timm_learner` (or anything with its `model`, `dls`, `arch`, `n_in`)
                path,  # the folder to write
                extra:dict|None=None,  # more fields for the JSON (metrics, data source, ...)
@@ -212,8 +219,7 @@ def save_model(learn,  # a fastai `Learner` from `timm_learner` (or anything wit
                onnx:bool=True  # also write `model.onnx` (preprocessing, network, softmax; see `inference.export_onnx`)
               ) -> Path:
     "Write `learn.model` as `model.safetensors`, `model.json` (how to rebuild and feed it) and `model.onnx`; no pickle."
-    import torch, timm
-    from quickdraw_nb import __version__
+    import torch
     model = getattr(learn.model, 'module', learn.model)  # unwrap DistributedDataParallel
     arch, n_in = getattr(learn, 'arch', None), getattr(learn, 'n_in', None)
     if arch is None or n_in is None:
@@ -237,8 +243,7 @@ def save_model(learn,  # a fastai `Learner` from `timm_learner` (or anything wit
                 preprocessing='uint8 drawings of image_size, background 0 and ink 255: divided by 255, '
                               'resized to input_size (resize.mode, anti-aliased when shrinking), '
                               'then normalized with normalize.mean and normalize.std',
-                saved_at=time.strftime('%Y-%m-%dT%H:%M:%S'),
-                versions=dict(quickdraw_nb=__version__, torch=torch.__version__, timm=timm.__version__))
+                **provenance())
     if clash := set(extra or {}) & (set(meta) | {'weights_sha256', 'onnx'}):
         raise ValueError(f"extra fields would overwrite {sorted(clash)}")
     writer = None

@@ -10,7 +10,6 @@ __all__ = ['default_cfgs', 'ENSEMBLE_ARCH', 'ConvBN', 'SketchHead', 'ResBlock', 
 # %% ../nbs/17_models.ipynb #1440af48
 import quickdraw_nb.core
 from .core import DataError
-import time
 from pathlib import Path
 import torch, timm
 from torch import nn
@@ -186,8 +185,8 @@ _SAME_INPUT = ('vocab', 'n_in', 'image_size', 'input_size', 'resize', 'normalize
 
 def ensemble_mismatch(metas:list) -> str:
     "'' if the model descriptions `metas` can form an ensemble (same classes and input), else what differs."
-    why = [f"model {i} differs from model 0 in {', '.join(k for k in _SAME_INPUT if m.get(k) != metas[0].get(k))}"
-           for i, m in enumerate(metas) if any(m.get(k) != metas[0].get(k) for k in _SAME_INPUT)]
+    differ = [(i, [k for k in _SAME_INPUT if m.get(k) != metas[0].get(k)]) for i, m in enumerate(metas)]
+    why = [f"model {i} differs from model 0 in {', '.join(keys)}" for i, keys in differ if keys]
     if nested := [i for i, m in enumerate(metas) if m['arch'] == ENSEMBLE_ARCH]:
         why.append(f"model(s) {nested} are ensembles already")
     return '; '.join(why)
@@ -197,8 +196,7 @@ def save_ensemble(paths:list,  # two or more model folders written by `save_mode
                   onnx:bool=True  # also write `model.onnx`
                  ) -> Path:
     "Write one model folder whose network averages the class probabilities of the models saved in `paths`."
-    from quickdraw_nb import __version__
-    from quickdraw_nb.modelfile import load_model, write_model_files, MODEL_FORMAT
+    from quickdraw_nb.modelfile import load_model, write_model_files, provenance, MODEL_FORMAT
     if len(paths) < 2: raise DataError(f"an ensemble needs two or more model folders, got {len(paths)}")
     loaded = [load_model(p) for p in paths]
     metas = [m for _, m in loaded]
@@ -210,9 +208,7 @@ def save_ensemble(paths:list,  # two or more model folders written by `save_mode
     meta = dict(format=MODEL_FORMAT, arch=ENSEMBLE_ARCH, model_kwargs=dict(members=specs),
                 **{k: metas[0][k] for k in keep if k in metas[0]},
                 members=[dict(folder=str(p), arch=m['arch'], **{k: m[k] for k in ('top1', 'top3') if k in m})
-                         for p, m in zip(paths, metas)],
-                saved_at=time.strftime('%Y-%m-%dT%H:%M:%S'),
-                versions=dict(quickdraw_nb=__version__, torch=torch.__version__, timm=timm.__version__))
+                         for p, m in zip(paths, metas)], **provenance())
     writer = None
     if onnx:
         from quickdraw_nb.inference import write_onnx  # the one ONNX exporter
