@@ -157,9 +157,9 @@ def suggest_lr(learn:Learner, num_it:int=100, show_plot:bool=False) -> float:
 
 # %% ../nbs/20_learner.ipynb #77f67602
 class Throughput(Callback):
-    "Measure training-phase wall time and items: `items_per_s` = training images per second over the fit."
+    "Measure training-phase wall time and items: `items_per_s` = training images per second, over all its fits."
     order = 0
-    def before_fit(self): self.items, self.seconds = 0, 0.
+    def __init__(self): self.items, self.seconds = 0, 0.
     def before_train(self): self._t0 = time.perf_counter()
     def after_batch(self):
         if self.training: self.items += find_bs(self.learn.yb)

@@ -168,7 +168,8 @@ def write_int8(model_dir,  # folder written by `save_model`, with its model.onnx
 # %% ../nbs/24_train.ipynb #40ef495f
 def add_extra_train(ds,  # the `StrokeSet` read from `data`
                     extra_train,  # stroke files or a folder of them
-                    data_source:dict, valid_pct:float, seed:int, on_error:str='raise'):
+                    data_source:dict, valid_pct:float, seed:int, on_error:str='raise',
+                    max_per_cat:int|None=None):  # read at most this many of `extra_train`'s drawings per category
     "`ds` extended with `extra_train`'s new drawings of its categories, the validation rows of `ds`, the data source."
     from quickdraw_nb.strokes import stroke_files
     from quickdraw_nb.strokeblock import load_strokes, extend_strokes
@@ -177,7 +178,7 @@ def add_extra_train(ds,  # the `StrokeSet` read from `data`
              else {Path(p).name.split('.')[0]: Path(p) for p in str(extra_train).split(',')})
     files = {c: p for c, p in files.items() if c in ds.vocab}
     if not files: raise DataError(f"extra_train {extra_train} holds no stroke file of the categories of the data")
-    extra = load_strokes(list(files.values()), on_error=on_error)
+    extra = load_strokes(list(files.values()), max_per_cat=max_per_cat, on_error=on_error)
     valid = stratified_split(ds.labels, valid_pct, seed)[1]
     both = extend_strokes(ds, extra)
     print(f"extra_train: {len(both) - len(ds)} of {len(extra)} drawings of {extra_train} are not in the data")
@@ -268,7 +269,7 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
                           on_error=on_error)
         data_source = dict(kind='strokes', data=str(data))
         if extra_train is not None: ds, valid_idx, data_source = add_extra_train(ds, extra_train, data_source,
-                                                                               valid_pct, seed, on_error)
+                                                                               valid_pct, seed, on_error, max_per_cat)
     elif extra_train is not None:
         raise DataError("extra_train goes with stroke data and a stroke recipe ('strokes', 'strokes_pretrained')")
     else: ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error,
@@ -307,7 +308,6 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
     settings.update(lr=lr, bs=bs, recipe=recipe)
     (out/'config.yaml').write_text(yaml.safe_dump(json.loads(json.dumps(settings, default=str)), sort_keys=False))
     tp = Throughput()
-    tp.items, tp.seconds = 0, 0.  # a resumed run that had already finished trains no more
     ckpt = out/'checkpoint.safetensors'
     resuming = resume and ckpt.exists()
     cbs = [tp, *log_callbacks(log_dir, tensorboard, append=resuming)]
