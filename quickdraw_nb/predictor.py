@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['INT8_FILE', 'INT8_META_KEY', 'RUNTIMES', 'drawing_batch', 'official_bitmap_render', 'stroke_render_settings',
-           'tta_probs', 'BasePredictor', 'OnnxPredictor', 'load_predictor', 'quantize_onnx']
+           'tta_probs', 'BasePredictor', 'OnnxPredictor', 'load_predictor', 'softmax_and_after', 'quantize_onnx']
 
 # %% ../nbs/39_predictor.ipynb #e060e489
 from .core import DataError, require, atomic_write
@@ -214,6 +214,15 @@ def load_predictor(path,  # a folder written by `save_model`
     return Predictor.from_folder(path, device=device)
 
 # %% ../nbs/39_predictor.ipynb #acd9ff88
+def softmax_and_after(graph) -> list[str]:
+    "Names of the Softmax nodes of an ONNX `graph` and of every node computed from their outputs."
+    # probabilities stay float: no ties between close classes, and an ensemble averages them exactly
+    seen, names = set(), []
+    for node in graph.node:  # ONNX lists the nodes in the order they run
+        if node.op_type == 'Softmax' or seen.intersection(node.input):
+            seen.update(node.output); names.append(node.name)
+    return names
+
 def quantize_onnx(path,  # folder written by `save_model`, with a current `model.onnx`
                   images,  # calibration drawings, as `predict` takes them: a few hundred training drawings
                   check=None,  # drawings on which int8 and float32 top-1 are compared (default: `images`)
@@ -235,11 +244,10 @@ def quantize_onnx(path,  # folder written by `save_model`, with a current `model
     logging.getLogger().setLevel(logging.ERROR)  # the quantizer's advice to pre-process the model first
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            softmax = [n.name for n in onnx.load(str(path/'model.onnx')).graph.node if n.op_type == 'Softmax']
             q.quantize_static(str(path/'model.onnx'), f'{tmp}/int8.onnx', _Calibration(),
                               quant_format=q.QuantFormat.QDQ, activation_type=q.QuantType.QUInt8,
                               weight_type=q.QuantType.QInt8, per_channel=per_channel,
-                              nodes_to_exclude=softmax)  # probabilities stay float: no ties between close classes
+                              nodes_to_exclude=softmax_and_after(onnx.load(str(path/'model.onnx')).graph))
             model = onnx.load(f'{tmp}/int8.onnx')
     finally: logging.getLogger().setLevel(level)
     # compare before writing: the folder gets the file and its numbers at once

@@ -245,7 +245,7 @@ def ensemble_members(r:dict,  # a recipe
     if arch is not None or pretrained:
         raise DataError("an ensemble recipe trains its members: give them as members='arch=weights,arch,...', "
                         "not as arch or pretrained")
-    r = dict(r, members=parse_members(members) if members else r['members'])
+    r = dict(r, arch=ENSEMBLE_ARCH, members=parse_members(members) if members else r['members'])
     if epochs is not None: r['members'] = [dict(m, epochs=epochs) for m in r['members']]
     return r
 
