@@ -40,6 +40,8 @@ The tutorial's runs, as overrides of today's recipe (48 px, 50 epochs, MixUp 0.4
     bench/strokes_runs.py fs_lite0_112_e10_s1 '{"recipe": "strokes_pretrained", "epochs": 10, "extra_train": "raw",
                                               "seed": 1}'
     bench/strokes_runs.py fs_lite0_112_e10_s2 '{"recipe": "strokes_pretrained", "extra_train": "raw", "seed": 2}'
+    bench/strokes_runs.py fs_lite0_128 '{"recipe": "strokes_pretrained", "image_size": 128, "epochs": 8,
+                                       "extra_train": "raw"}'
 
 "extra_train": "raw" adds the raw folder's drawings that the simplified files lack to the training split only
 (`train_sketches(extra_train=...)`); the validation split stays the same. fs_lite0_112_raw_cl ran before
