@@ -36,20 +36,26 @@ The tutorial's runs, as overrides of today's recipe (48 px, 50 epochs, MixUp 0.4
          "channels_last": true, "extra_train": "raw"}'
     bench/strokes_runs.py fs_e_lite1_96 '{... fs_e_lite0_96 with "arch": "tf_efficientnet_lite1" and its package ...}'
     bench/strokes_runs.py fs_ensemble '{"recipe": "strokes_ensemble", "extra_train": "raw"}'
-    bench/strokes_runs.py fs_lite0_112_e10 '{"recipe": "strokes_pretrained", "epochs": 10, "extra_train": "raw"}'
-    bench/strokes_runs.py fs_lite0_112_e10_s1 '{"recipe": "strokes_pretrained", "epochs": 10, "extra_train": "raw",
-                                              "seed": 1}'
-    bench/strokes_runs.py fs_lite0_112_e10_s2 '{"recipe": "strokes_pretrained", "extra_train": "raw", "seed": 2}'
+    bench/strokes_runs.py fs_lite0_112_e10 '{"recipe": "strokes_pretrained", "epochs": 10, "frozen_groups": 0,
+                                           "extra_train": "raw"}'
+    bench/strokes_runs.py fs_lite0_112_e10_s1 '{... the options of fs_lite0_112_e10 ..., "seed": 1}'
+    bench/strokes_runs.py fs_lite0_112_e10_s2 '{... the options of fs_lite0_112_e10 ..., "seed": 2}'
     bench/strokes_runs.py fs_lite0_128 '{"recipe": "strokes_pretrained", "image_size": 128, "epochs": 8,
-                                       "extra_train": "raw"}'
+                                       "frozen_groups": 0, "extra_train": "raw"}'
+    bench/strokes_runs.py fs_prog13 '{"recipe": "strokes_pretrained", "epochs": 13, "frozen_groups": 0,
+                                    "progressive": {"start": 64, "reach": 0.6}, "extra_train": "raw"}'
+    bench/strokes_runs.py fs_fz3_e16 '{"recipe": "strokes_pretrained", "extra_train": "raw"}'
+    bench/strokes_runs.py fs_fz3_e16_s1 '{"recipe": "strokes_pretrained", "extra_train": "raw", "seed": 1}'
+    bench/strokes_runs.py fs_fz3_e16_s2 '{"recipe": "strokes_pretrained", "extra_train": "raw", "seed": 2}'
 
 "extra_train": "raw" adds the raw folder's drawings that the simplified files lack to the training split only
 (`train_sketches(extra_train=...)`); the validation split stays the same. fs_lite0_112_raw_cl ran before
 `keep_freed_memory` (learner.timm_learner) existed; fs_lite1_112_raw ran with the same malloc settings given in the
 environment (MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=2147483647).
-fs_lite0_112_e10, fs_lite0_112_e10_s1 and fs_lite0_112_e10_s2 are today's `strokes_pretrained` recipe (1 frozen + 10
-epochs), `qd_train --recipe strokes_pretrained --data ../shared/data/quickdraw/strokes/simplified --extra_train
-../shared/data/quickdraw/strokes/raw [--seed 1]`; fs_lite0_112_raw_cl and fs_lite0_112_raw_s1 are its earlier 8 epochs
+fs_fz3_e16, fs_fz3_e16_s1 and fs_fz3_e16_s2 are today's `strokes_pretrained` recipe (stem and first two stages frozen,
+1 frozen + 16 epochs), `qd_train --recipe strokes_pretrained --data ../shared/data/quickdraw/strokes/simplified
+--extra_train ../shared/data/quickdraw/strokes/raw [--seed N]`; the fs_lite0_112_e10 runs are its earlier 1 + 10 epochs
+with every layer trained, fs_lite0_112_raw_cl and fs_lite0_112_raw_s1 its 1 + 8 epochs before that
 (fs_lite0_112_raw_cl's final numbers are without TTA; bench/strokes_tta.py gives them with it), and fs_ensemble is
 `qd_train --recipe strokes_ensemble` with the same options. "recipe" picks another recipe than `strokes` to change.
 bench/strokes_tta.py evaluates the saved models with TTA views and as ensembles.
