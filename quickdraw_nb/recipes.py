@@ -132,7 +132,6 @@ def param_groups(model) -> list[list[str]]:
 
 class FreezeGroups(Callback):
     "Keep the first `n` of `param_groups(model)` frozen in every fit (also after fastai's `unfreeze`)."
-    order = 1
     def __init__(self, n:int): self.n = n
     def before_fit(self):
         frozen = {name for g in param_groups(self.learn.model)[:self.n] for name in g}
