@@ -14,6 +14,11 @@ Two networks of 20 epochs each, averaged (`members` makes any recipe an ensemble
                                                   {"arch": "sketch_cnn", "epochs": 20}]}'
 
 `bench/bitmaps_runs.py mt40 '{}'` is `make train` itself.
+
+The augmentation strengths (the tutorial's section on them): b_aug_none '{"aug": false}', b_aug_noflip
+'{"aug": {"max_rotate": 10, "min_zoom": 0.9, "max_zoom": 1.1, "do_flip": false}}', b_aug_weak
+'{"aug": {"max_rotate": 5, "min_zoom": 0.95, "max_zoom": 1.05, "do_flip": true}}' and b_aug_strong
+'{"aug": {"max_rotate": 15, "min_zoom": 0.85, "max_zoom": 1.2, "do_flip": true, "p_affine": 1.0}}'.
 """
 import json, sys
 from pathlib import Path

@@ -47,6 +47,16 @@ The tutorial's runs, as overrides of today's recipe (48 px, 50 epochs, MixUp 0.4
     bench/strokes_runs.py fs_fz3_e16 '{"recipe": "strokes_pretrained", "extra_train": "raw"}'
     bench/strokes_runs.py fs_fz3_e16_s1 '{"recipe": "strokes_pretrained", "extra_train": "raw", "seed": 1}'
     bench/strokes_runs.py fs_fz3_e16_s2 '{"recipe": "strokes_pretrained", "extra_train": "raw", "seed": 2}'
+    bench/strokes_runs.py fs_fz3_noaug '{"recipe": "strokes_pretrained", "extra_train": "raw",
+                                       "stroke_aug": {"max_rotate": 0, "min_scale": 1, "max_scale": 1, "max_stretch": 0,
+                                                      "max_shear": 0, "max_shift": 0, "p_flip": 0, "p_drop": 0,
+                                                      "jitter": 0}}'
+    bench/strokes_runs.py fs_fz3_augh '{... "stroke_aug": {"max_rotate": 8, "min_scale": 0.9, "max_scale": 1.03,
+                                      "max_stretch": 0.08, "max_shear": 0.08, "max_shift": 8, "p_flip": 0.5,
+                                      "p_drop": 0.05, "jitter": 0.5}}'
+    bench/strokes_runs.py fs_fz3_augx2 '{... "stroke_aug": {"max_rotate": 25, "min_scale": 0.7, "max_scale": 1.1,
+                                       "max_stretch": 0.25, "max_shear": 0.25, "max_shift": 24, "p_flip": 0.5,
+                                       "p_drop": 0.2, "jitter": 2.0}}'
 
 "extra_train": "raw" adds the raw folder's drawings that the simplified files lack to the training split only
 (`train_sketches(extra_train=...)`); the validation split stays the same. fs_lite0_112_raw_cl ran before
@@ -58,6 +68,9 @@ fs_fz3_e16, fs_fz3_e16_s1 and fs_fz3_e16_s2 are today's `strokes_pretrained` rec
 with every layer trained, fs_lite0_112_raw_cl and fs_lite0_112_raw_s1 its 1 + 8 epochs before that
 (fs_lite0_112_raw_cl's final numbers are without TTA; bench/strokes_tta.py gives them with it), and fs_ensemble is
 `qd_train --recipe strokes_ensemble` with the same options. "recipe" picks another recipe than `strokes` to change.
+The fs_fz3_noaug / _augh / _augx2 runs change only the stroke augmentation's strengths (none, about half, about twice
+the recipe's); "no augmentation" keeps `AugmentStrokes` with every strength 0, since the extra drawings need the
+stroke path (strokes rendered every batch).
 bench/strokes_tta.py evaluates the saved models with TTA views and as ensembles.
 """
 import json, sys

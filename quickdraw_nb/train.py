@@ -271,7 +271,8 @@ def train_sketches(source:Literal['bitmaps', 'strokes', 'images', 'store']|None=
         if extra_train is not None: ds, valid_idx, data_source = add_extra_train(ds, extra_train, data_source,
                                                                                valid_pct, seed, on_error, max_per_cat)
     elif extra_train is not None:
-        raise DataError("extra_train goes with stroke data and a stroke recipe ('strokes', 'strokes_pretrained')")
+        raise DataError("extra_train goes with stroke data and a recipe that augments strokes "
+                        "('strokes', 'strokes_pretrained'; stroke_aug set)")
     else: ds, data_source = load_sketches(source, data, train_csv, cats, max_per_cat, seed, image_size, on_error,
                                           download=download, url=url)
     print(f"data: {data_source['data']} -> {ds}")
