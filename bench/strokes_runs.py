@@ -68,9 +68,9 @@ fs_fz3_e16, fs_fz3_e16_s1 and fs_fz3_e16_s2 are today's `strokes_pretrained` rec
 with every layer trained, fs_lite0_112_raw_cl and fs_lite0_112_raw_s1 its 1 + 8 epochs before that
 (fs_lite0_112_raw_cl's final numbers are without TTA; bench/strokes_tta.py gives them with it), and fs_ensemble is
 `qd_train --recipe strokes_ensemble` with the same options. "recipe" picks another recipe than `strokes` to change.
-fs_fz3_noaug_s1 is fs_fz3_noaug with "seed": 1. The fs_fz3_noaug / _augh / _augx2 runs change only the stroke augmentation's strengths (none, about half, about twice
+The fs_fz3_noaug / _augh / _augx2 runs change only the stroke augmentation's strengths (none, about half, about twice
 the recipe's); "no augmentation" keeps `AugmentStrokes` with every strength 0, since the extra drawings need the
-stroke path (strokes rendered every batch).
+stroke path (strokes rendered every batch). fs_fz3_noaug_s1 is fs_fz3_noaug with "seed": 1.
 bench/strokes_tta.py evaluates the saved models with TTA views and as ensembles.
 """
 import json, sys
